@@ -1,0 +1,166 @@
+// Package config defines followupd's TOML configuration: its schema, its
+// defaults, its validation and the resolution of secrets.
+//
+// The contract: [Load] and [Parse] either return a *Config that is complete
+// (defaults applied, relative paths resolved against the config file's
+// directory, time zone loaded, passwords resolved into Secret fields) and
+// valid, or they return a nil *Config and an *[Error] that lists every
+// problem found in the file at once, each with its file, line and key path
+// such as sequence[1].steps[0].after. Secrets never appear in error
+// messages. The package does no work at init and holds no global state.
+package config
+
+import (
+	"os"
+	"time"
+
+	_ "time/tzdata" // so Business.Timezone loads on systems without zoneinfo
+)
+
+// DefaultPath is the config file used when neither a flag nor
+// $FOLLOWUPD_CONFIG names one.
+const DefaultPath = "followupd.toml"
+
+// EnvConfig is the environment variable that names the config file.
+const EnvConfig = "FOLLOWUPD_CONFIG"
+
+// Config is the whole configuration of the daemon.
+type Config struct {
+	File      string     `toml:"-"` // the path it was loaded from
+	Business  Business   `toml:"business"`
+	IMAP      IMAP       `toml:"imap"`
+	SMTP      SMTP       `toml:"smtp"`
+	Store     Store      `toml:"store"`
+	Templates Templates  `toml:"templates"`
+	Sequences []Sequence `toml:"sequence"`
+}
+
+// Business describes the business and its owner.
+type Business struct {
+	Name         string   `toml:"name"`
+	OwnerName    string   `toml:"owner_name"`
+	OwnerEmail   string   `toml:"owner_email"`   // required, a bare address
+	OwnerAliases []string `toml:"owner_aliases"` // other addresses of the owner
+	Timezone     string   `toml:"timezone"`      // IANA name, default "UTC"
+	// SendHours limits when follow-ups go out, in the business time zone,
+	// e.g. "Mon-Fri 09:00-17:00; Sat 10:00-14:00". Empty means any time.
+	SendHours string `toml:"send_hours"`
+
+	Location    *time.Location `toml:"-"` // loaded from Timezone
+	SendWindows []Window       `toml:"-"` // parsed from SendHours; nil = any time
+}
+
+// IMAP is how followupd reads the business inbox.
+type IMAP struct {
+	Address            string   `toml:"address"`  // host:port, required
+	Security           string   `toml:"security"` // none | starttls | tls, default tls
+	Username           string   `toml:"username"` // required
+	Password           string   `toml:"password"`
+	PasswordEnv        string   `toml:"password_env"`
+	PasswordFile       string   `toml:"password_file"`
+	Mailbox            string   `toml:"mailbox"`          // default INBOX
+	PollInterval       Duration `toml:"poll_interval"`    // default 60s, used without IDLE
+	IdleRefresh        Duration `toml:"idle_refresh"`     // default 4m
+	Timeout            Duration `toml:"timeout"`          // default 30s, dial and command deadline
+	MaxMessageSize     int64    `toml:"max_message_size"` // bytes, default 25 MiB
+	InsecureSkipVerify bool     `toml:"insecure_skip_verify"`
+
+	Secret string `toml:"-"` // the resolved password
+}
+
+// SMTP is how followupd sends follow-ups.
+type SMTP struct {
+	Address            string   `toml:"address"`  // host:port, required
+	Security           string   `toml:"security"` // none | starttls | tls, default starttls
+	Username           string   `toml:"username"` // empty = no AUTH
+	Password           string   `toml:"password"`
+	PasswordEnv        string   `toml:"password_env"`
+	PasswordFile       string   `toml:"password_file"`
+	From               string   `toml:"from"`     // required, RFC 5322 address
+	ReplyTo            string   `toml:"reply_to"` // optional address
+	Helo               string   `toml:"helo"`     // default: the host name
+	Timeout            Duration `toml:"timeout"`  // default 30s
+	InsecureSkipVerify bool     `toml:"insecure_skip_verify"`
+
+	Secret string `toml:"-"` // the resolved password; empty when Username is
+}
+
+// Store is where followupd keeps its state.
+type Store struct {
+	Path string `toml:"path"` // SQLite file, default followupd.db
+}
+
+// Templates is where the owner's templates live.
+type Templates struct {
+	Dir string `toml:"dir"` // empty = the built-in defaults
+}
+
+// Sequence is a series of follow-ups started by an event.
+type Sequence struct {
+	Name string `toml:"name"` // required, unique
+	// On is the event that starts the sequence: inquiry, purchase,
+	// complaint, feedback, other, resolved, or quiet (no contact for
+	// QuietAfter).
+	On          string   `toml:"on"`
+	QuietAfter  Duration `toml:"quiet_after"`   // required when On is "quiet"
+	StopOnReply *bool    `toml:"stop_on_reply"` // nil = default (true)
+	Steps       []Step   `toml:"steps"`         // at least one
+}
+
+// StopsOnReply reports whether a reply from the customer cancels the rest
+// of the sequence: StopOnReply if set, else true.
+func (s Sequence) StopsOnReply() bool {
+	return s.StopOnReply == nil || *s.StopOnReply
+}
+
+// Step is one follow-up of a sequence.
+type Step struct {
+	After    Duration `toml:"after"`    // delay after the trigger, >= 0
+	Template string   `toml:"template"` // template name, [a-z0-9_-]+
+	To       string   `toml:"to"`       // "customer" (default) or "owner"
+	// When lists conditions that must all hold for the step to be sent:
+	// first-time, repeat, vip, no-reply, owner-silent, case-open,
+	// case-resolved. Empty = always.
+	When []string `toml:"when"`
+}
+
+// The values allowed in Sequence.On, Step.When, Step.To and Security.
+var (
+	events     = []string{"inquiry", "purchase", "complaint", "feedback", "other", "resolved", "quiet"}
+	conditions = []string{"first-time", "repeat", "vip", "no-reply", "owner-silent", "case-open", "case-resolved"}
+	recipients = []string{"customer", "owner"}
+	securities = []string{"none", "starttls", "tls"}
+)
+
+// Find returns the config path to use: flagValue if non-empty, else
+// $FOLLOWUPD_CONFIG if non-empty, else [DefaultPath].
+func Find(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if p := os.Getenv(EnvConfig); p != "" {
+		return p
+	}
+	return DefaultPath
+}
+
+// Default returns a Config holding only the defaults. It is not valid on
+// its own (the required fields are empty); Parse decodes on top of it.
+func Default() *Config {
+	return &Config{
+		Business: Business{Timezone: "UTC", Location: time.UTC},
+		IMAP: IMAP{
+			Security:       "tls",
+			Mailbox:        "INBOX",
+			PollInterval:   Duration{60 * time.Second},
+			IdleRefresh:    Duration{4 * time.Minute},
+			Timeout:        Duration{30 * time.Second},
+			MaxMessageSize: 25 << 20,
+		},
+		SMTP: SMTP{
+			Security: "starttls",
+			Timeout:  Duration{30 * time.Second},
+		},
+		Store: Store{Path: "followupd.db"},
+	}
+}

@@ -1,0 +1,179 @@
+package config
+
+import (
+	"net"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var templateName = regexp.MustCompile(`^[a-z0-9_-]+$`)
+
+// validate checks cfg's values, records every problem in ps, and fills the
+// derived fields (Location, SendWindows) and per-step defaults.
+func validate(ps *problems, cfg *Config) {
+	validateBusiness(ps, &cfg.Business)
+	validateIMAP(ps, &cfg.IMAP)
+	validateSMTP(ps, &cfg.SMTP)
+	if cfg.Store.Path == "" {
+		ps.add("store.path", "is required")
+	}
+	seen := map[string]int{}
+	for i := range cfg.Sequences {
+		validateSequence(ps, indexKey("sequence", i), &cfg.Sequences[i])
+		name := cfg.Sequences[i].Name
+		if j, dup := seen[name]; dup && name != "" {
+			ps.add(indexKey("sequence", i)+".name", "%q is already the name of sequence[%d]", name, j)
+		} else {
+			seen[name] = i
+		}
+	}
+}
+
+func validateBusiness(ps *problems, b *Business) {
+	if b.OwnerEmail == "" {
+		ps.add("business.owner_email", "is required")
+	} else {
+		bareAddress(ps, "business.owner_email", b.OwnerEmail)
+	}
+	for i, a := range b.OwnerAliases {
+		bareAddress(ps, indexKey("business.owner_aliases", i), a)
+	}
+	loc, err := time.LoadLocation(b.Timezone)
+	if err != nil {
+		ps.add("business.timezone", "unknown time zone %q (use an IANA name such as \"Europe/Paris\")", b.Timezone)
+	} else {
+		b.Location = loc
+	}
+	ws, err := ParseSendHours(b.SendHours)
+	if err != nil {
+		ps.add("business.send_hours", "%v", err)
+	}
+	b.SendWindows = ws
+}
+
+func validateIMAP(ps *problems, c *IMAP) {
+	oneOf(ps, "imap.security", c.Security, securities)
+	hostPort(ps, "imap.address", c.Address, map[string]string{"tls": "993", "starttls": "143", "none": "143"}[c.Security])
+	if c.Username == "" {
+		ps.add("imap.username", "is required")
+	}
+	if c.Mailbox == "" {
+		ps.add("imap.mailbox", "is required")
+	}
+	positive(ps, "imap.poll_interval", c.PollInterval)
+	positive(ps, "imap.idle_refresh", c.IdleRefresh)
+	if c.IdleRefresh.Duration > 29*time.Minute {
+		ps.add("imap.idle_refresh", "%s is too long: servers may drop an IDLE after 30m (RFC 2177); use at most 29m", c.IdleRefresh)
+	}
+	positive(ps, "imap.timeout", c.Timeout)
+	if c.MaxMessageSize <= 0 {
+		ps.add("imap.max_message_size", "must be a positive number of bytes, got %d", c.MaxMessageSize)
+	}
+}
+
+func validateSMTP(ps *problems, c *SMTP) {
+	oneOf(ps, "smtp.security", c.Security, securities)
+	hostPort(ps, "smtp.address", c.Address, map[string]string{"tls": "465", "starttls": "587", "none": "25"}[c.Security])
+	if c.From == "" {
+		ps.add("smtp.from", "is required")
+	} else if _, err := mail.ParseAddress(c.From); err != nil {
+		ps.add("smtp.from", "%q is not an email address such as \"Pam at Acme <pam@example.com>\"", c.From)
+	}
+	if c.ReplyTo != "" {
+		if _, err := mail.ParseAddress(c.ReplyTo); err != nil {
+			ps.add("smtp.reply_to", "%q is not an email address", c.ReplyTo)
+		}
+	}
+	if strings.ContainsAny(c.Helo, " \t\r\n") {
+		ps.add("smtp.helo", "%q is not a host name", c.Helo)
+	}
+	positive(ps, "smtp.timeout", c.Timeout)
+}
+
+func validateSequence(ps *problems, key string, s *Sequence) {
+	if s.Name == "" {
+		ps.add(key+".name", "is required")
+	}
+	switch {
+	case s.On == "":
+		ps.add(key+".on", "is required (one of %s)", strings.Join(events, ", "))
+	default:
+		oneOf(ps, key+".on", s.On, events)
+	}
+	if s.On == "quiet" && s.QuietAfter.Duration <= 0 {
+		ps.add(key+".quiet_after", "is required when on = \"quiet\" (e.g. \"8w\")")
+	}
+	if s.On != "quiet" && s.QuietAfter.Duration != 0 {
+		ps.add(key+".quiet_after", "only applies when on = \"quiet\"")
+	}
+	if len(s.Steps) == 0 {
+		ps.add(key+".steps", "at least one step is required")
+	}
+	for i := range s.Steps {
+		validateStep(ps, indexKey(key+".steps", i), &s.Steps[i])
+	}
+}
+
+func validateStep(ps *problems, key string, st *Step) {
+	if st.After.Duration < 0 {
+		ps.add(key+".after", "must not be negative, got %s", st.After)
+	}
+	switch {
+	case st.Template == "":
+		ps.add(key+".template", "is required")
+	case !templateName.MatchString(st.Template):
+		ps.add(key+".template", "%q is not a template name (lowercase letters, digits, - and _)", st.Template)
+	}
+	if st.To == "" {
+		st.To = "customer"
+	}
+	oneOf(ps, key+".to", st.To, recipients)
+	for i, w := range st.When {
+		oneOf(ps, indexKey(key+".when", i), w, conditions)
+	}
+}
+
+func oneOf(ps *problems, key, v string, allowed []string) {
+	if !slices.Contains(allowed, v) {
+		ps.add(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+}
+
+func positive(ps *problems, key string, d Duration) {
+	if d.Duration <= 0 {
+		ps.add(key, "must be positive, got %s", d)
+	}
+}
+
+// hostPort checks that v is host:port with a numeric port, suggesting
+// port when v lacks one.
+func hostPort(ps *problems, key, v, port string) {
+	if v == "" {
+		ps.add(key, "is required (host:port)")
+		return
+	}
+	host, p, err := net.SplitHostPort(v)
+	if err != nil {
+		if port != "" && !strings.Contains(v, ":") {
+			ps.add(key, "%q is not host:port (try %q)", v, net.JoinHostPort(v, port))
+		} else {
+			ps.add(key, "%q is not host:port", v)
+		}
+		return
+	}
+	if n, err := strconv.Atoi(p); host == "" || err != nil || n < 1 || n > 65535 {
+		ps.add(key, "%q is not host:port with a port from 1 to 65535", v)
+	}
+}
+
+// bareAddress checks that v is an address without a display name.
+func bareAddress(ps *problems, key, v string) {
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v {
+		ps.add(key, "%q is not an email address such as \"owner@example.com\"", v)
+	}
+}
