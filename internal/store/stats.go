@@ -1,0 +1,50 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Stats are the counts `followupd status` shows.
+type Stats struct {
+	Customers int
+	Messages  int
+	Skipped   int // messages recorded with a skip reason
+	Malformed int // messages recorded with a parse error
+	Followups map[string]int
+	LastSync  time.Time // the latest sync of any mailbox; zero if never
+}
+
+// Stats counts customers, messages and follow-ups by state.
+func (s *Store) Stats(ctx context.Context) (Stats, error) {
+	st := Stats{Followups: map[string]int{}}
+	for _, state := range []string{StatePending, StateSending, StateSent, StateFailed, StateCancelled, StateDoubt} {
+		st.Followups[state] = 0
+	}
+	var synced int64
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM customers),
+		(SELECT COUNT(*) FROM messages),
+		(SELECT COUNT(*) FROM messages WHERE skip_reason <> ''),
+		(SELECT COUNT(*) FROM messages WHERE error <> ''),
+		(SELECT COALESCE(MAX(synced), 0) FROM checkpoints)`).Scan(&st.Customers, &st.Messages, &st.Skipped, &st.Malformed, &synced)
+	if err != nil {
+		return st, fmt.Errorf("stats: %w", err)
+	}
+	st.LastSync = fromUnix(synced)
+	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM followups GROUP BY state`)
+	if err != nil {
+		return st, fmt.Errorf("stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return st, fmt.Errorf("stats: %w", err)
+		}
+		st.Followups[state] = n
+	}
+	return st, rows.Err()
+}

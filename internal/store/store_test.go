@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
+
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "f.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestDatabaseFileIsPrivateAndMigrationsRunOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.db")
+	for i := 0; i < 2; i++ { // the second open finds the schema current
+		s, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatalf("open #%d: %v", i+1, err)
+		}
+		var n int
+		if err := s.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		ms, _ := migrations()
+		if n != len(ms) {
+			t.Errorf("open #%d: %d migrations recorded, want %d", i+1, n, len(ms))
+		}
+		var mode string
+		s.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode)
+		if mode != "wal" {
+			t.Errorf("journal_mode = %q, want wal", mode)
+		}
+		var fk int
+		s.db.QueryRow(`PRAGMA foreign_keys`).Scan(&fk)
+		if fk != 1 {
+			t.Errorf("foreign_keys = %d, want 1", fk)
+		}
+		s.Close()
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("database mode = %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+// ingestOne records a customer message with one planned step, as the daemon does.
+func ingestOne(t *testing.T, s *Store, uid uint32, key string, due time.Time) (msgID int64, added bool) {
+	t.Helper()
+	tx, err := s.Begin(context.Background(), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	c, err := tx.TouchCustomer("Ana@Example.COM", "Ana López", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := tx.InsertMessage(MessageRecord{Mailbox: "INBOX", UIDValidity: 7, UID: uid, Key: key, HeaderMsgID: key, CustomerID: c.ID, Subject: "Hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, err = tx.PlanFollowup(NewFollowup{CustomerID: c.ID, TriggerID: id, Sequence: "new-contact", Step: 0, Template: "thank-you", Due: due})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := tx.PlanFollowup(NewFollowup{CustomerID: c.ID, TriggerID: id, Sequence: "new-contact", Step: 0, Template: "thank-you", Due: due}); err != nil || again {
+		t.Fatalf("planning the same step twice: added=%v err=%v, want nothing new", again, err)
+	}
+	if err := tx.SetCheckpoint(Checkpoint{Mailbox: "INBOX", UIDValidity: 7, LastUID: uid, Synced: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return id, added
+}
+
+func TestIngestRecordsCustomerMessageAndCheckpointTogether(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	ingestOne(t, s, 1, "a@x", t0)
+
+	// An abandoned transaction leaves nothing behind, checkpoint included.
+	tx, _ := s.Begin(ctx, t0)
+	c, _ := tx.TouchCustomer("bob@example.com", "Bob", t0)
+	tx.InsertMessage(MessageRecord{Mailbox: "INBOX", UIDValidity: 7, UID: 2, Key: "b@x", CustomerID: c.ID})
+	tx.SetCheckpoint(Checkpoint{Mailbox: "INBOX", UIDValidity: 7, LastUID: 2})
+	tx.Rollback()
+
+	cp, ok, err := s.Checkpoint(ctx, "INBOX")
+	if err != nil || !ok || cp.LastUID != 1 || cp.UIDValidity != 7 {
+		t.Fatalf("checkpoint = %+v ok=%v err=%v, want last uid 1 validity 7", cp, ok, err)
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Customers != 1 || st.Messages != 1 || st.Followups[StatePending] != 1 {
+		t.Errorf("stats = %+v, want 1 customer, 1 message, 1 pending", st)
+	}
+	if !st.LastSync.Equal(t0) {
+		t.Errorf("last sync = %v, want %v", st.LastSync, t0)
+	}
+
+	tx, _ = s.Begin(ctx, t0)
+	defer tx.Rollback()
+	if seen, _ := tx.HasMessage("a@x"); !seen {
+		t.Error("HasMessage(a@x) = false after ingest")
+	}
+	c2, err := tx.TouchCustomer("ANA@example.com", "", t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2.Contacts != 2 || c2.Name != "Ana López" || c2.Email != "ana@example.com" || !c2.LastContact.Equal(t0.Add(time.Hour)) {
+		t.Errorf("customer after second contact = %+v", c2)
+	}
+}
+
+func TestClaimFixesMessageIDAndRetryKeepsIt(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	ingestOne(t, s, 1, "a@x", t0.Add(time.Hour))
+
+	if f, err := s.ClaimReady(ctx, t0, func() string { return "x" }); err != nil || f != nil {
+		t.Fatalf("claim before due = %v, %v; want nothing", f, err)
+	}
+	next, ok, err := s.NextReady(ctx)
+	if err != nil || !ok || !next.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("NextReady = %v %v %v", next, ok, err)
+	}
+	ids := 0
+	newID := func() string { ids++; return "id1@shop.test" }
+	f, err := s.ClaimReady(ctx, t0.Add(time.Hour), newID)
+	if err != nil || f == nil {
+		t.Fatalf("claim = %v, %v", f, err)
+	}
+	if f.State != StateSending || f.Attempts != 1 || f.SMTPMessageID != "id1@shop.test" || f.Customer.Email != "ana@example.com" || f.TriggerMsgID != "a@x" {
+		t.Errorf("claimed = %+v", f)
+	}
+	if f2, _ := s.ClaimReady(ctx, t0.Add(2*time.Hour), newID); f2 != nil {
+		t.Fatalf("a claimed follow-up was claimed again: %+v", f2)
+	}
+	if err := s.Reschedule(ctx, f.ID, t0.Add(3*time.Hour), "451 try later"); err != nil {
+		t.Fatal(err)
+	}
+	f, err = s.ClaimReady(ctx, t0.Add(3*time.Hour), newID)
+	if err != nil || f == nil {
+		t.Fatalf("claim after retry time = %v, %v", f, err)
+	}
+	if f.Attempts != 2 || f.SMTPMessageID != "id1@shop.test" || ids != 1 {
+		t.Errorf("retry: attempts=%d msgid=%q newID calls=%d; want 2, the first id, 1", f.Attempts, f.SMTPMessageID, ids)
+	}
+	if err := s.MarkSent(ctx, f.ID, t0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Cancel(ctx, f.ID, "late"); err == nil {
+		t.Error("a sent follow-up could be cancelled")
+	}
+	if _, ok, _ := s.NextReady(ctx); ok {
+		t.Error("NextReady found work after the only follow-up was sent")
+	}
+}
+
+func TestInterruptedClaimBecomesDoubtNotResent(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	ingestOne(t, s, 1, "a@x", t0)
+	if f, _ := s.ClaimReady(ctx, t0, func() string { return "m@x" }); f == nil {
+		t.Fatal("nothing claimed")
+	}
+	// The process dies here; the next start finds the claim.
+	fs, err := s.DoubtInterrupted(ctx)
+	if err != nil || len(fs) != 1 || fs[0].State != StateDoubt {
+		t.Fatalf("DoubtInterrupted = %v, %v", fs, err)
+	}
+	if f, _ := s.ClaimReady(ctx, t0.Add(time.Hour), func() string { return "n@x" }); f != nil {
+		t.Errorf("an in-doubt follow-up was claimed again")
+	}
+	st, _ := s.Stats(ctx)
+	if st.Followups[StateDoubt] != 1 {
+		t.Errorf("doubt count = %d, want 1", st.Followups[StateDoubt])
+	}
+}
