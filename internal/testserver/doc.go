@@ -1,0 +1,32 @@
+// Package testserver runs real mail servers on loopback for tests and for
+// the "followupd demo" command.
+//
+// It offers three servers:
+//
+//   - IMAP: an in-process go-imap v2 server (imapmemserver) with one user,
+//     an INBOX and a Sent mailbox, advertising IDLE and allowing plaintext
+//     LOGIN. Append delivers straight into the in-memory store, so clients
+//     in IDLE get an untagged EXISTS.
+//   - SMTP: an in-process go-smtp server that captures every accepted
+//     message and can inject faults (4xx, 5xx, dropped connections, stalls)
+//     and per-recipient rejections.
+//   - Dovecot: a real Dovecot started as a separate process with its own
+//     configuration in a directory the caller owns, for the truth.
+//
+// Contract: every server listens only on 127.0.0.1. Stop closes the
+// listener and every open connection (a server going away); Restart listens
+// again on the same port with the same mailbox contents. Close stops the
+// server for good and waits for every goroutine and process it started.
+// Nothing here imports "testing"; test helpers take the small TB interface,
+// which *testing.T satisfies.
+package testserver
+
+// TB is the part of testing.TB the helpers in this package use.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	TempDir() string
+	Logf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Skip(args ...any)
+}
