@@ -1,0 +1,273 @@
+package inbox
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strings"
+
+	"github.com/emersion/go-message"
+)
+
+// transferDecode undoes the part's Content-Transfer-Encoding leniently.
+// An unknown encoding leaves the bytes as they are and records a problem.
+func (p *parser) transferDecode(h message.Header, body []byte) []byte {
+	switch cte := transferEncoding(h.Get("Content-Transfer-Encoding")); cte {
+	case "quoted-printable":
+		return decodeQP(body)
+	case "base64":
+		if !looksBase64(body) {
+			p.msg.problemf("part marked base64 is not base64: used as is")
+			return body
+		}
+		out, ok := decodeBase64(body)
+		if !ok {
+			p.msg.problemf("broken base64 data")
+		}
+		return out
+	case "", "7bit", "8bit", "binary":
+		return body
+	default:
+		p.msg.problemf("unknown Content-Transfer-Encoding %q", cte)
+		return body
+	}
+}
+
+func transferEncoding(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if i := strings.IndexAny(v, " ;("); i >= 0 {
+		v = v[:i]
+	}
+	switch v {
+	case "7-bit", "7bits":
+		return "7bit"
+	case "8-bit", "8bits":
+		return "8bit"
+	}
+	return v
+}
+
+// decodedSize returns the decoded size of body without decoding base64.
+func decodedSize(cte string, body []byte) int {
+	switch transferEncoding(cte) {
+	case "base64":
+		n := 0
+		for _, c := range body {
+			if isBase64Char(c) {
+				n++
+			}
+		}
+		return n * 3 / 4
+	case "quoted-printable":
+		return len(decodeQP(body))
+	}
+	return len(body)
+}
+
+func isBase64Char(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/'
+}
+
+// looksBase64 reports whether the first lines of body could be base64:
+// text with spaces between words is not.
+func looksBase64(body []byte) bool {
+	for i, rest := 0, body; i < 20 && len(rest) > 0; i++ {
+		line := rest
+		if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+			line, rest = rest[:j], rest[j+1:]
+		} else {
+			rest = nil
+		}
+		if bytes.ContainsAny(bytes.TrimSpace(line), " \t") {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeBase64 decodes base64 ignoring whitespace, junk characters and
+// padding; ok is false if data had to be skipped.
+func decodeBase64(body []byte) ([]byte, bool) {
+	clean := make([]byte, 0, len(body))
+	junk := false
+	for _, c := range body {
+		switch {
+		case isBase64Char(c):
+			clean = append(clean, c)
+		case c == '=' || c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		default:
+			junk = true
+		}
+	}
+	if len(clean)%4 == 1 { // a lone trailing sextet carries no byte
+		clean = clean[:len(clean)-1]
+		junk = true
+	}
+	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
+	n, err := base64.RawStdEncoding.Decode(out, clean)
+	return out[:n], err == nil && !junk
+}
+
+// decodeQP decodes quoted-printable, keeping malformed escapes literally.
+func decodeQP(body []byte) []byte {
+	out := make([]byte, 0, len(body))
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if c != '=' {
+			out = append(out, c)
+			continue
+		}
+		rest := body[i+1:]
+		// Soft line break: "=" then optional spaces then newline.
+		j := 0
+		for j < len(rest) && (rest[j] == ' ' || rest[j] == '\t') {
+			j++
+		}
+		if j < len(rest) && rest[j] == '\n' {
+			i += j + 1
+			continue
+		}
+		if j+1 < len(rest) && rest[j] == '\r' && rest[j+1] == '\n' {
+			i += j + 2
+			continue
+		}
+		if j == len(rest) { // "=" at the very end
+			i += j
+			continue
+		}
+		if len(rest) >= 2 && isHex(rest[0]) && isHex(rest[1]) {
+			out = append(out, unhex(rest[0])<<4|unhex(rest[1]))
+			i += 2
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// splitMultipart returns the parts of a multipart body. A boundary that
+// never occurs is guessed from the body; ok is false when no parts can be
+// found, and the caller then treats the body as text.
+func (p *parser) splitMultipart(body []byte, boundary string) (parts [][]byte, ok bool) {
+	if boundary != "" {
+		if parts, found, closed := splitOn(body, boundary); found {
+			if !closed {
+				p.msg.problemf("multipart boundary %q never closed", boundary)
+			}
+			return parts, true
+		}
+	}
+	if guess := guessBoundary(body); guess != "" {
+		parts, _, _ := splitOn(body, guess)
+		p.msg.problemf("multipart boundary %q not found; using %q", boundary, guess)
+		return parts, true
+	}
+	p.msg.problemf("multipart boundary %q not found; body read as text", boundary)
+	return nil, false
+}
+
+// splitOn splits body at delimiter lines "--boundary", stopping at
+// "--boundary--". The preamble and epilogue are dropped.
+func splitOn(body []byte, boundary string) (parts [][]byte, found, closed bool) {
+	delim := []byte("--" + boundary)
+	start := -1 // start of the current part
+	pos := 0
+	for pos <= len(body) {
+		var at int
+		if pos == 0 && bytes.HasPrefix(body, delim) {
+			at = 0
+		} else {
+			i := bytes.Index(body[pos:], append([]byte("\n"), delim...))
+			if i < 0 {
+				break
+			}
+			at = pos + i + 1
+		}
+		lineEnd := bytes.IndexByte(body[at:], '\n')
+		next := len(body)
+		line := body[at:]
+		if lineEnd >= 0 {
+			line = body[at : at+lineEnd]
+			next = at + lineEnd + 1
+		}
+		rest := line[len(delim):]
+		isClose := bytes.HasPrefix(rest, []byte("--"))
+		if isClose {
+			rest = rest[2:]
+		}
+		if len(bytes.TrimSpace(rest)) != 0 {
+			pos = at + len(delim) // a longer boundary; not ours
+			continue
+		}
+		found = true
+		if len(parts) > maxParts {
+			return parts, true, true
+		}
+		if start >= 0 {
+			parts = append(parts, trimNewline(body[start:at]))
+		}
+		if isClose {
+			return parts, true, true
+		}
+		start, pos = next, next
+	}
+	if start >= 0 && start < len(body) {
+		parts = append(parts, body[start:])
+	}
+	return parts, found, false
+}
+
+// trimNewline drops the line break that belongs to the next delimiter.
+func trimNewline(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
+}
+
+// guessBoundary returns the first boundary used by at least two
+// delimiter lines in body, or "".
+func guessBoundary(body []byte) string {
+	counts := map[string]int{}
+	var order []string
+	for rest := body; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		line = bytes.TrimRight(line, " \t\r")
+		if len(line) < 4 || !bytes.HasPrefix(line, []byte("--")) || bytes.ContainsAny(line, " \t") {
+			continue
+		}
+		b := string(bytes.TrimSuffix(line[2:], []byte("--")))
+		if b == "" {
+			continue
+		}
+		if counts[b] == 0 {
+			if len(order) >= 1000 {
+				continue
+			}
+			order = append(order, b)
+		}
+		counts[b]++
+	}
+	for _, b := range order {
+		if counts[b] >= 2 {
+			return b
+		}
+	}
+	return ""
+}
