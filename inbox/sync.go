@@ -1,0 +1,155 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// maxBatch bounds one delivery: this many messages, or batchBytes.
+const (
+	maxBatch   = 100
+	batchBytes = 32 << 20
+)
+
+// catchUp fetches every message above the checkpoint, in UID order and in
+// batches, and hands each batch to the sink, which records it together with
+// the advanced checkpoint. It returns the new checkpoint.
+func (w *Watcher) catchUp(ctx context.Context, c *imapclient.Client, cp Checkpoint) (Checkpoint, error) {
+	var set imap.UIDSet
+	set.AddRange(imap.UID(cp.LastUID+1), 0) // LastUID+1:*
+	infos, err := waitFor(w, c, func() ([]*imapclient.FetchMessageBuffer, error) {
+		return c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}).Collect()
+	})
+	if err != nil {
+		return cp, fmt.Errorf("list new messages: %w", err)
+	}
+	// "n:*" always matches the highest UID, even when it is below n.
+	var fresh []*imapclient.FetchMessageBuffer
+	for _, m := range infos {
+		if uint32(m.UID) > cp.LastUID {
+			fresh = append(fresh, m)
+		}
+	}
+	sort.Slice(fresh, func(i, j int) bool { return fresh[i].UID < fresh[j].UID })
+	for len(fresh) > 0 {
+		n, bytes := 0, int64(0)
+		for n < len(fresh) && n < maxBatch && (n == 0 || bytes+min(fresh[n].RFC822Size, w.opts.MaxSize) <= batchBytes) {
+			bytes += min(fresh[n].RFC822Size, w.opts.MaxSize)
+			n++
+		}
+		batch := fresh[:n]
+		fresh = fresh[n:]
+		msgs, err := w.fetchBatch(c, batch, cp)
+		if err != nil {
+			return cp, err
+		}
+		next := cp
+		next.LastUID = uint32(batch[len(batch)-1].UID)
+		if err := w.sink.Deliver(ctx, w.opts.Mailbox, next, msgs); err != nil {
+			return cp, fmt.Errorf("record messages up to uid %d: %w", next.LastUID, err)
+		}
+		cp = next
+	}
+	return cp, nil
+}
+
+// fetchBatch fetches the bodies of one batch: whole messages with
+// BODY.PEEK[] (never setting \Seen), only the header of oversized ones.
+func (w *Watcher) fetchBatch(c *imapclient.Client, batch []*imapclient.FetchMessageBuffer, cp Checkpoint) ([]Fetched, error) {
+	var whole, big imap.UIDSet
+	for _, m := range batch {
+		if m.RFC822Size > w.opts.MaxSize {
+			big.AddNum(m.UID)
+		} else {
+			whole.AddNum(m.UID)
+		}
+	}
+	bodies := map[imap.UID][]byte{}
+	full := &imap.FetchItemBodySection{Peek: true}
+	header := &imap.FetchItemBodySection{Peek: true, Specifier: imap.PartSpecifierHeader}
+	for _, part := range []struct {
+		set     imap.UIDSet
+		section *imap.FetchItemBodySection
+	}{{whole, full}, {big, header}} {
+		if len(part.set) == 0 {
+			continue
+		}
+		bufs, err := waitFor(w, c, func() ([]*imapclient.FetchMessageBuffer, error) {
+			return c.Fetch(part.set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{part.section}}).Collect()
+		})
+		if err != nil {
+			return nil, fmt.Errorf("fetch messages: %w", err)
+		}
+		for _, b := range bufs {
+			bodies[b.UID] = b.FindBodySection(part.section)
+		}
+	}
+	var out []Fetched
+	for _, m := range batch {
+		raw, ok := bodies[m.UID]
+		if !ok {
+			// Expunged between listing and fetching: nothing to record.
+			w.log.Info("message vanished before it could be fetched", "uid", m.UID)
+			continue
+		}
+		out = append(out, Fetched{
+			UID:          uint32(m.UID),
+			Raw:          raw,
+			Size:         m.RFC822Size,
+			InternalDate: m.InternalDate,
+			TooBig:       m.RFC822Size > w.opts.MaxSize,
+			History:      uint32(m.UID) < cp.HistoryBelow,
+		})
+	}
+	return out, nil
+}
+
+// waitForMail returns when the server may have new mail: a notice during
+// IDLE, the refresh timer, or the poll interval. It returns ctx.Err() when
+// ctx ends and an error when the connection fails or hangs.
+func (w *Watcher) waitForMail(ctx context.Context, c *imapclient.Client, newMail <-chan struct{}) error {
+	if !hasIdle(c) {
+		t := time.NewTimer(w.opts.PollInterval)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.Closed():
+			return fmt.Errorf("connection closed")
+		case <-newMail:
+		case <-t.C:
+		}
+		_, err := waitFor(w, c, func() (struct{}, error) { return struct{}{}, c.Noop().Wait() })
+		return err
+	}
+	idle, err := c.Idle()
+	if err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	refresh := time.NewTimer(w.opts.IdleRefresh)
+	defer refresh.Stop()
+	var cause error
+	select {
+	case <-ctx.Done():
+		cause = ctx.Err()
+	case <-c.Closed():
+		return fmt.Errorf("connection closed during idle")
+	case <-newMail:
+	case <-refresh.C:
+	}
+	// Leave IDLE; a server that does not answer DONE is hung.
+	if _, err := waitFor(w, c, func() (struct{}, error) {
+		if err := idle.Close(); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, idle.Wait()
+	}); err != nil {
+		return fmt.Errorf("end idle: %w", err)
+	}
+	return cause
+}
