@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/daemon"
+	"github.com/followupd/followupd/internal/store"
+	"github.com/followupd/followupd/templates"
+)
+
+func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
+	cfg, err := config.Load(config.Find(path))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+func newLogger(format string, debug bool, w io.Writer) (*slog.Logger, error) {
+	level := slog.LevelInfo
+	if debug {
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("-log-format %q: want text or json", format)
+}
+
+func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
+	fs := newFlags("run", stderr)
+	cfgPath := fs.String("config", "", "config file")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	debug := fs.Bool("debug", false, "log IMAP protocol traces (credentials redacted)")
+	if _, err := parse(fs, args); err != nil {
+		return 2
+	}
+	log, err := newLogger(*logFormat, *debug, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return 1
+	}
+	// SIGTERM/SIGINT: stop cleanly; a second one exits at once.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	go func() {
+		stopping := false
+		for sig := range sigs {
+			switch {
+			case sig == syscall.SIGHUP:
+				log.Warn("SIGHUP: reloading is not supported yet; restart followupd to apply changes")
+			case stopping:
+				log.Error("second signal: exiting now", "signal", sig.String())
+				os.Exit(1)
+			default:
+				stopping = true
+				log.Info("stopping: finishing the send in flight", "signal", sig.String())
+				stop()
+			}
+		}
+	}()
+	d, err := daemon.New(ctx, cfg, daemon.Options{Log: log, Debug: *debug})
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	defer d.Close()
+	log.Info("followupd started", "version", version, "config", cfg.File, "store", cfg.Store.Path,
+		"imap", cfg.IMAP.Address, "mailbox", cfg.IMAP.Mailbox, "smtp", cfg.SMTP.Address)
+	if err := d.Run(ctx); err != nil {
+		log.Error("run", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func cmdCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("check", stderr)
+	cfgPath := fs.String("config", "", "config file")
+	if _, err := parse(fs, args); err != nil {
+		return 2
+	}
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return 1
+	}
+	set, err := templates.Load(cfg.Templates.Dir)
+	if err == nil {
+		err = set.Check()
+	}
+	if err == nil {
+		err = daemon.CheckTemplates(cfg, set)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d sequences, %d templates)\n", cfg.File, len(cfg.Sequences), len(set.Names()))
+	return 0
+}
+
+func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("status", stderr)
+	cfgPath := fs.String("config", "", "config file")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if _, err := parse(fs, args); err != nil {
+		return 2
+	}
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return 1
+	}
+	if _, err := os.Stat(cfg.Store.Path); err != nil {
+		fmt.Fprintf(stderr, "no database at %s: has followupd run yet? (%v)\n", cfg.Store.Path, err)
+		return 1
+	}
+	st, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer st.Close()
+	r, err := daemon.Status(ctx, st)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.Encode(r)
+		return 0
+	}
+	sync := r.IMAP.LastSync
+	if sync == "" {
+		sync = "never"
+	}
+	fmt.Fprintf(stdout, "customers  %d\nmessages   %d (%d skipped, %d malformed)\nfollow-ups %d pending, %d sent, %d failed, %d in doubt, %d cancelled\nlast sync  %s\n",
+		r.Customers, r.Messages, r.Skipped, r.Malformed,
+		r.Followups[store.StatePending]+r.Followups[store.StateSending], r.Followups[store.StateSent],
+		r.Followups[store.StateFailed], r.Followups[store.StateDoubt], r.Followups[store.StateCancelled], sync)
+	return 0
+}

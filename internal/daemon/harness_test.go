@@ -1,0 +1,249 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/quotedprintable"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/followupd/followupd/internal/clock"
+	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/store"
+	"github.com/followupd/followupd/internal/testserver"
+)
+
+// mailServer is the IMAP side of a test: in-process or Dovecot.
+type mailServer interface {
+	Addr() string
+}
+
+type harness struct {
+	t      *testing.T
+	dir    string
+	imap   mailServer
+	append func(raw []byte)
+	smtp   *testserver.SMTP
+	cfg    *config.Config
+	clock  clock.Clock
+}
+
+const testSequences = `
+[[sequence]]
+name = "new-contact"
+on = "inquiry"
+steps = [
+  { after = "0s", template = "thank-you" },
+  { after = "3d", template = "check-in" },
+]
+`
+
+// newHarness starts an in-process IMAP server (or uses Dovecot when
+// dovecot is true) and an SMTP capture, and writes a config for them.
+func newHarness(t *testing.T, dovecot bool) *harness {
+	t.Helper()
+	h := &harness{t: t, dir: t.TempDir(), clock: clock.Real{}}
+	if dovecot {
+		d := testserver.NeedDovecot(t)
+		h.imap = d
+		h.append = func(raw []byte) {
+			if err := d.Append("INBOX", raw); err != nil {
+				t.Fatalf("append to dovecot: %v", err)
+			}
+		}
+	} else {
+		s, err := testserver.StartIMAP("shop@example.test", "secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		h.imap = s
+		h.append = func(raw []byte) {
+			if _, err := s.Append("INBOX", raw); err != nil {
+				t.Fatalf("append: %v", err)
+			}
+		}
+	}
+	smtp, err := testserver.StartSMTP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { smtp.Close() })
+	h.smtp = smtp
+	h.cfg = h.config(testSequences)
+	return h
+}
+
+func (h *harness) config(sequences string) *config.Config {
+	h.t.Helper()
+	src := fmt.Sprintf(`
+[business]
+name = "Acme Bikes"
+owner_name = "Pam"
+owner_email = "owner@example.test"
+timezone = "America/Chicago"
+
+[imap]
+address = %q
+security = "none"
+username = "shop@example.test"
+password = "secret"
+idle_refresh = "1m"
+timeout = "10s"
+
+[smtp]
+address = %q
+security = "none"
+from = "Pam at Acme Bikes <shop@example.test>"
+
+[store]
+path = "followupd.db"
+%s`, h.imap.Addr(), h.smtp.Addr(), sequences)
+	path := filepath.Join(h.dir, "followupd.toml")
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		h.t.Fatalf("test config: %v", err)
+	}
+	return cfg
+}
+
+// running is a daemon started by a test.
+type running struct {
+	d    *Daemon
+	stop func()
+}
+
+// start runs a daemon until the returned stop is called (or the test ends);
+// stop fails the test if any panic was recovered.
+func (h *harness) start() *running {
+	h.t.Helper()
+	log := slog.New(slog.NewTextHandler(testWriter{h.t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	d, err := New(context.Background(), h.cfg, Options{Log: log, Clock: h.clock, Grace: 2 * time.Second})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(ctx)
+	}()
+	var once sync.Once
+	r := &running{d: d}
+	r.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			if n := d.Panics(); n > 0 {
+				h.t.Errorf("the daemon recovered from %d panic(s)", n)
+			}
+			d.Close()
+		})
+	}
+	h.t.Cleanup(r.stop)
+	return r
+}
+
+// waitConnected waits (bounded) until the watcher has synced the mailbox.
+func (r *running) waitConnected(t *testing.T) {
+	t.Helper()
+	for i := 0; i < 400; i++ {
+		if st := r.d.IMAPStatus(); st.Connected && !st.LastSync.IsZero() {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("the daemon never connected to IMAP: %+v", r.d.IMAPStatus())
+}
+
+// waitSent waits (bounded) for n messages at the SMTP server.
+func (h *harness) waitSent(n int) []testserver.Captured {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	msgs, err := h.smtp.Wait(ctx, n)
+	if err != nil {
+		h.t.Fatalf("waiting for %d message(s) at the SMTP server: %v (have %d)", n, err, len(h.smtp.Messages()))
+	}
+	return msgs
+}
+
+// settle gives the daemon a moment in which nothing should happen, then
+// returns what the SMTP server holds. It is used only to show that no
+// extra mail is sent.
+func (h *harness) settle() []testserver.Captured {
+	time.Sleep(1500 * time.Millisecond)
+	return h.smtp.Messages()
+}
+
+func (h *harness) stats(d *Daemon) store.Stats {
+	h.t.Helper()
+	s, err := d.Store().Stats(context.Background())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s
+}
+
+// customerMail writes a plain customer email.
+func customerMail(from, subject, msgID, body string) []byte {
+	return []byte(strings.ReplaceAll(fmt.Sprintf(`From: %s
+To: Acme Bikes <shop@example.test>
+Subject: %s
+Date: Mon, 02 Mar 2026 10:00:00 -0600
+Message-ID: <%s>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+%s
+`, from, subject, msgID, body), "\n", "\r\n"))
+}
+
+// parsed reads a captured message's headers and body.
+func parsed(t *testing.T, c testserver.Captured) (*mail.Message, string) {
+	t.Helper()
+	m, err := mail.ReadMessage(strings.NewReader(string(c.Data)))
+	if err != nil {
+		t.Fatalf("captured message does not parse: %v\n%s", err, c.Data)
+	}
+	var body io.Reader = m.Body
+	if strings.EqualFold(m.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		body = quotedprintable.NewReader(body)
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatalf("captured body: %v", err)
+	}
+	return m, strings.ReplaceAll(string(b), "\r\n", "\n")
+}
+
+// waitStats waits (bounded) until the store's counts satisfy ok.
+func (h *harness) waitStats(d *Daemon, what string, ok func(store.Stats) bool) {
+	h.t.Helper()
+	var st store.Stats
+	for i := 0; i < 200; i++ {
+		st = h.stats(d)
+		if ok(st) {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	h.t.Fatalf("store never showed %s: %+v", what, st)
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
