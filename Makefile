@@ -1,0 +1,13 @@
+# `make test` is the one command that runs every test (README, CI).
+GO ?= go
+
+.PHONY: test build vet fuzz
+
+test: vet
+	$(GO) test -race -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+build:
+	$(GO) build -trimpath -ldflags "-s -w" -o followupd ./cmd/followupd
