@@ -1,22 +1,25 @@
 package inbox
 
 import (
-	"net/mail"
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/jhillyerd/enmime/v2"
 )
 
-// addressList parses every field named key as a list of addresses:
-// strictly with net/mail first, then leniently for the broken forms seen
-// in the wild. Entries without any x@y are dropped.
+// addressList parses every field named key as a list of addresses: with
+// enmime.ParseAddressList first (net/mail, retried with missing commas
+// added), then with the hand-written lenient reader below for the broken
+// forms no library accepts (unquoted commas in names, unclosed brackets,
+// bare "foo@bar (Foo)" mixtures, encoded words in unknown charsets).
+// Entries without any x@y are dropped.
 func (p *parser) addressList(key string) []Address {
 	v := strings.Join(p.msg.Header.Values(key), ", ")
 	if strings.TrimSpace(v) == "" {
 		return nil
 	}
-	ap := mail.AddressParser{WordDecoder: p.wordDecoder()}
-	if list, err := ap.ParseList(v); err == nil {
+	if list, err := enmime.ParseAddressList(v); err == nil {
 		out := make([]Address, 0, len(list))
 		for _, a := range list {
 			out = append(out, Address{Name: p.cleanName(a.Name, a.Address), Email: strings.TrimSpace(a.Address)})

@@ -100,7 +100,9 @@ func (p *parser) wordDecoder() *mime.WordDecoder {
 
 // decodeWords decodes the RFC 2047 encoded words in a header value. Runs
 // of adjacent encoded words in one charset are joined first, so that a
-// character split across two words survives.
+// character split across two words survives: mime.WordDecoder (and
+// enmime.DecodeRFC2047, built on it) decode word by word, and enmime's
+// decoder leaves the whole value undecoded on an unknown charset.
 func (p *parser) decodeWords(v string) string {
 	if !strings.Contains(v, "=?") {
 		return validString(v)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
+	"github.com/jhillyerd/enmime/v2/mediatype"
 )
 
 // splitHeader reads the header block at the start of raw leniently and
@@ -17,6 +18,12 @@ import (
 // field nor a continuation ends the header without a blank line (the body
 // starts there) and sets noSep. The mbox "From " line and a UTF-8 byte
 // order mark are skipped. Values are made valid UTF-8.
+//
+// This stays hand-written (around go-message's textproto.ReadHeader, which
+// fails on any malformed line): enmime's header reader returns a map, so
+// field order is lost, and it reads body lines after a missing blank line
+// as header continuations. Only the top-level header is read here; MIME
+// part headers are enmime's.
 func splitHeader(raw []byte) (h message.Header, body []byte, fields, bad int, noSep bool) {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	if bytes.HasPrefix(raw, []byte("From ")) {
@@ -196,4 +203,93 @@ func parseDate(v string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// lenientMediaType parses a Content-Type or Content-Disposition value with
+// enmime's tolerant parser, and when even that fails takes the type before
+// the first ";" and the parameters that can be read. ok is false for an
+// empty value.
+func lenientMediaType(v string) (mt string, params map[string]string, ok bool) {
+	if strings.TrimSpace(v) == "" {
+		return "", map[string]string{}, false
+	}
+	mt, params, _, err := mediatype.Parse(addSemicolon(v))
+	if err == nil && mt != "" {
+		return strings.ToLower(mt), params, true
+	}
+	before, after, _ := strings.Cut(v, ";")
+	return strings.ToLower(strings.TrimSpace(before)), lenientParams(after), true
+}
+
+// addSemicolon inserts the ";" missing in `application/pdf name="x.pdf"`,
+// which enmime would read as application/octet-stream.
+func addSemicolon(v string) string {
+	t := strings.TrimSpace(v)
+	i := strings.IndexAny(t, " \t")
+	if i <= 0 || !strings.Contains(t[:i], "/") || strings.ContainsAny(t[:i], ";=\"") {
+		return v
+	}
+	rest := strings.TrimLeft(t[i:], " \t")
+	if rest == "" || rest[0] == ';' || !strings.Contains(rest, "=") {
+		return v
+	}
+	return t[:i] + "; " + rest
+}
+
+// lenientParams reads `k=v; k2="v 2"` pairs, tolerating what the media
+// type parsers reject (stray semicolons, bad quoting).
+func lenientParams(s string) map[string]string {
+	params := map[string]string{}
+	var pieces []string
+	quoted, start := false, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			quoted = !quoted
+		case ';':
+			if !quoted {
+				pieces = append(pieces, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	pieces = append(pieces, s[start:])
+	for _, piece := range pieces {
+		k, v, ok := strings.Cut(piece, "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		if !ok || k == "" {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if strings.HasPrefix(v, `"`) {
+			v = strings.TrimPrefix(v, `"`)
+			if i := strings.IndexByte(v, '"'); i >= 0 {
+				v = v[:i]
+			}
+		}
+		if _, dup := params[k]; !dup {
+			params[k] = v
+		}
+	}
+	return params
+}
+
+// mediaType parses a Content-Type or Content-Disposition value leniently
+// (see lenientMediaType); def is used when the value is empty, and a type
+// without a slash is recorded as a problem and guessed. bounce.go reads
+// report types with it.
+func (p *parser) mediaType(v, def string) (string, map[string]string) {
+	mt, params, ok := lenientMediaType(v)
+	if !ok {
+		return def, params
+	}
+	if def != "" && !strings.Contains(mt, "/") {
+		p.msg.problemf("bad media type %q", v)
+		if mt == "text" || mt == "" {
+			mt = "text/plain"
+		} else {
+			mt = "application/octet-stream"
+		}
+	}
+	return mt, params
 }

@@ -5,17 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"strings"
+	"unicode"
+
+	"github.com/jhillyerd/enmime/v2/mediatype"
 )
 
 // DefaultMaxSize is the size limit Parse applies when given 0, and the
 // limit of ParseBytes.
 const DefaultMaxSize = 25 << 20
-
-const (
-	maxDepth = 20  // MIME nesting depth
-	maxParts = 500 // MIME parts per message
-)
 
 // ErrNoHeader is returned when the input holds no header field at all.
 var ErrNoHeader = errors.New("inbox: no header found")
@@ -56,8 +55,7 @@ func ParseBytes(raw []byte) (*Message, error) {
 
 // parser holds the state of one Parse call.
 type parser struct {
-	msg   *Message
-	parts int
+	msg *Message
 }
 
 func parse(raw []byte, truncated bool) (*Message, error) {
@@ -101,8 +99,7 @@ func parse(raw []byte, truncated bool) (*Message, error) {
 	m.InReplyTo = parseMsgIDs(h.Get("In-Reply-To"))
 	m.References = parseMsgIDs(strings.Join(h.Values("References"), " "))
 
-	segs := p.entity(h, body, 0)
-	p.setBody(segs)
+	p.body(body)
 	return m, nil
 }
 
@@ -115,38 +112,202 @@ func (p *parser) headerProblems(where string, bad int, noSep bool) {
 	}
 }
 
-// setBody joins the body segments into Text and HTML.
-func (p *parser) setBody(segs []segment) {
-	var text, html strings.Builder
-	for _, s := range segs {
-		t := s.plain
-		if strings.TrimSpace(t) == "" && s.html != "" {
-			t = p.htmlToText(s.html)
-			p.msg.TextFromHTML = true
+// Limits on the MIME structure. enmime has none of its own: it makes a
+// Part (and a 4 KiB reader) for every delimiter line and stacks one
+// boundary reader per nesting level, each re-reading every byte below it.
+// The guard keeps both bounded before enmime sees the message.
+const (
+	maxParts      = 500 // MIME parts per message
+	maxBoundaries = 10  // distinct multipart boundaries; bounds nesting depth
+)
+
+// mimeGuard prepares what enmime reads and vets every media type enmime
+// parses (through enmime.SetCustomParseMediaType).
+type mimeGuard struct {
+	p      *parser
+	header string // the top-level MIME fields handed to enmime
+	body   []byte
+
+	boundaries map[string]bool // boundary → allowed; examined ones only
+	examined   int             // boundaries counted against the limits
+	parts      int             // delimiter lines of the allowed boundaries
+}
+
+// newMIMEGuard builds enmime's input: the top-level MIME fields from the
+// header already read by splitHeader (enmime's own header reader would
+// take a body that lacks the blank line as header continuation lines),
+// then the body. A top-level boundary that never occurs is replaced by a
+// guessed one, and a body with too many parts is cut after the last one
+// allowed.
+func newMIMEGuard(p *parser, body []byte) *mimeGuard {
+	g := &mimeGuard{p: p, body: body, boundaries: map[string]bool{}}
+	h := p.msg.Header
+	var b strings.Builder
+	for _, k := range []string{"Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-Id"} {
+		v := strings.TrimSpace(h.Get(k))
+		if k == "Content-Type" {
+			if mt, params, ok := lenientMediaType(v); ok && strings.HasPrefix(mt, "multipart/") {
+				v = g.topBoundary(v, mt, params["boundary"])
+			}
 		}
-		appendBlock(&text, t)
-		appendBlock(&html, s.html)
+		if v != "" {
+			v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+			b.WriteString(k + ": " + v + "\r\n")
+		}
 	}
-	p.msg.Text = text.String()
-	p.msg.HTML = html.String()
+	b.WriteString("\r\n")
+	g.header = b.String()
+	return g
 }
 
-// appendBlock appends s to b, separated by a newline.
-func appendBlock(b *strings.Builder, s string) {
-	if s == "" {
-		return
-	}
-	if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
-		b.WriteByte('\n')
-	}
-	b.WriteString(s)
+func (g *mimeGuard) reader() io.Reader {
+	return io.MultiReader(strings.NewReader(g.header), bytes.NewReader(g.body))
 }
 
-// normalizeNewlines turns CRLF and lone CR into LF.
-func normalizeNewlines(b []byte) []byte {
-	if bytes.IndexByte(b, '\r') < 0 {
-		return b
+// topBoundary returns the Content-Type to hand enmime for a top-level
+// multipart with boundary b.
+func (g *mimeGuard) topBoundary(ct, mt, b string) string {
+	n := 0
+	if b != "" {
+		n, _ = delimiterLines(g.body, b, -1)
 	}
-	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
-	return bytes.ReplaceAll(b, []byte("\r"), []byte("\n"))
+	if n == 0 {
+		// No library guesses a boundary; mail with a mangled one is common
+		// enough (relays rewriting headers, hand-made scripts) to try.
+		guess := guessBoundary(g.body)
+		if guess != "" && guess != b {
+			if n, _ = delimiterLines(g.body, guess, -1); n > 0 {
+				if ct2 := mime.FormatMediaType(mt, map[string]string{"boundary": guess}); ct2 != "" {
+					g.p.msg.problemf("multipart boundary %q not found; using %q", b, guess)
+					ct, b = ct2, guess
+				}
+			}
+		}
+		if n == 0 {
+			g.p.msg.problemf("multipart boundary %q not found; body read as text", b)
+			return "text/plain"
+		}
+	}
+	if n, cut := delimiterLines(g.body, b, maxParts-1); n == maxParts-1 && cut < len(g.body) {
+		g.p.msg.problemf("more than %d MIME parts: rest ignored", maxParts)
+		g.body = g.body[:cut]
+	}
+	n, _ = delimiterLines(g.body, b, -1)
+	g.boundaries[b] = true
+	g.examined, g.parts = 1, n
+	return ct
+}
+
+// parseMediaType is enmime's own media type parser with two changes: a
+// value it rejects is read leniently instead of failing the part, and a
+// boundary is kept only within the limits (otherwise the part is left
+// undivided).
+func (g *mimeGuard) parseMediaType(v string) (string, map[string]string, []string, error) {
+	mt, params, invalid, err := mediatype.Parse(addSemicolon(v))
+	if err != nil {
+		g.p.msg.problemf("malformed MIME header value %q read leniently", clip(v, 100))
+		mt, params, _ = lenientMediaType(v)
+		invalid = nil
+	}
+	if params == nil {
+		params = map[string]string{}
+	}
+	if b, ok := params["boundary"]; ok && !g.allow(b) {
+		delete(params, "boundary")
+	}
+	return mt, params, invalid, nil
+}
+
+// allow reports whether enmime may split a part at boundary b.
+func (g *mimeGuard) allow(b string) bool {
+	if ok, seen := g.boundaries[b]; seen {
+		return ok
+	}
+	ok := false
+	switch {
+	case b == "":
+	case g.examined >= maxBoundaries:
+		g.p.msg.problemf("MIME nesting deeper than %d boundaries: inner parts ignored", maxBoundaries)
+	default:
+		g.examined++
+		room := maxParts - 1 - g.parts
+		n, _ := delimiterLines(g.body, b, room)
+		if n == room && room > 0 {
+			if m, _ := delimiterLines(g.body, b, room+1); m > room {
+				n = room + 1
+			}
+		}
+		if n > room {
+			g.p.msg.problemf("more than %d MIME parts: parts within boundary %q ignored", maxParts, b)
+		} else {
+			ok = true
+			g.parts += n
+		}
+	}
+	g.boundaries[b] = ok
+	return ok
+}
+
+// delimiterLines counts the lines enmime takes as delimiters of boundary
+// b: those whose first "--b" is followed by white space. It stops before
+// line limit+1 (limit < 0: no limit) and returns where that line starts,
+// or len(body).
+func delimiterLines(body []byte, b string, limit int) (n, cut int) {
+	delim := []byte("--" + b)
+	for pos := 0; pos < len(body); {
+		i := bytes.Index(body[pos:], delim)
+		if i < 0 {
+			break
+		}
+		at := pos + i
+		end := at + len(delim)
+		if end < len(body) && unicode.IsSpace(rune(body[end])) {
+			if n == limit {
+				return n, pos + bytes.LastIndexByte(body[pos:at], '\n') + 1
+			}
+			n++
+		}
+		nl := bytes.IndexByte(body[end:], '\n')
+		if nl < 0 {
+			break
+		}
+		pos = end + nl + 1
+	}
+	return n, len(body)
+}
+
+// guessBoundary returns the first boundary used by at least two
+// delimiter lines in body, or "".
+func guessBoundary(body []byte) string {
+	counts := map[string]int{}
+	var order []string
+	for rest := body; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		line = bytes.TrimRight(line, " \t\r")
+		if len(line) < 4 || !bytes.HasPrefix(line, []byte("--")) || bytes.ContainsAny(line, " \t") {
+			continue
+		}
+		b := string(bytes.TrimSuffix(line[2:], []byte("--")))
+		if b == "" {
+			continue
+		}
+		if counts[b] == 0 {
+			if len(order) >= 1000 {
+				continue
+			}
+			order = append(order, b)
+		}
+		counts[b]++
+	}
+	for _, b := range order {
+		if counts[b] >= 2 {
+			return b
+		}
+	}
+	return ""
 }
