@@ -1,0 +1,164 @@
+package inbox
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// WantsOptOut reports whether the sender's own words (pass OwnText output)
+// ask to unsubscribe / stop / be removed, in English and the common European
+// languages ("unsubscribe", "stop", "remove me", "take me off your list",
+// "no more emails", "don't email me", "abmelden", "austragen", "keine
+// E-Mails mehr", "désabonner", "désinscrire", "ne plus recevoir", "darse de
+// baja", "no más correos", "cancellami", "disiscrivimi", "non voglio più
+// ricevere", "descadastrar", "cancelar inscrição", "afmelden",
+// "uitschrijven", "avregistrera", "wypisz", "odhlásit", ...), also as a
+// one-word subject ("STOP", "Unsubscribe").
+//
+// To avoid false positives a bare keyword ("stop", "remove", "abmelden")
+// only counts when it is (nearly) the whole subject or message; in a
+// longer message it takes a request pattern ("please remove me from your
+// list", "stop emailing me", "keine E-Mails mehr"). A pattern preceded
+// closely by a negation ("I don't want to unsubscribe", "by mistake") does
+// not count. Only the first 8 KiB of ownText are read.
+func WantsOptOut(subject, ownText string) bool {
+	if isOptOutCommand(stripReplyPrefix(capString(subject, 500))) {
+		return true
+	}
+	own := capString(ownText, 8<<10)
+	if isOptOutCommand(own) {
+		return true
+	}
+	lower := strings.ToLower(own)
+	for _, loc := range optOutRe.FindAllStringIndex(lower, 10) {
+		if !negated(lower[:loc[0]]) && !laterRe.MatchString(lower[loc[1]:min(len(lower), loc[1]+40)]) {
+			return true
+		}
+	}
+	return false
+}
+
+// isOptOutCommand reports whether s, as a whole, is an opt-out command:
+// a few words made only of opt-out keywords and filler ("STOP", "Please
+// unsubscribe me.", "Abmelden bitte", "STOP!!!").
+func isOptOutCommand(s string) bool {
+	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’' && r != '-'
+	})
+	if len(words) == 0 || len(words) > 8 {
+		return false
+	}
+	key := false
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if i+1 < len(words) && optOutKeywords[w+" "+words[i+1]] {
+			key = true
+			i++
+			continue
+		}
+		switch {
+		case optOutKeywords[w]:
+			key = true
+		case optOutFiller[w]:
+		default:
+			return false
+		}
+	}
+	return key
+}
+
+// stripReplyPrefix removes "Re:", "AW:", "Fwd:" and similar prefixes.
+func stripReplyPrefix(s string) string {
+	for {
+		t := strings.TrimSpace(s)
+		loc := replyPrefixRe.FindStringIndex(t)
+		if loc == nil {
+			return t
+		}
+		s = t[loc[1]:]
+	}
+}
+
+// negated reports whether the text just before a match negates it.
+func negated(before string) bool {
+	if len(before) > 30 {
+		before = before[len(before)-30:]
+		for len(before) > 0 && !isRuneStart(before[0]) {
+			before = before[1:]
+		}
+	}
+	return negationRe.MatchString(before)
+}
+
+var (
+	optOutKeywords = wordSet("stop", "stopp", "unsubscribe", "unsub", "remove", "optout", "opt-out", "opt out",
+		"abmelden", "austragen", "abbestellen", "désabonner", "desabonner", "désinscrire", "desinscrire", "désabonnement",
+		"désinscription", "desinscription", "baja", "cancellami", "cancellatemi", "disiscrivimi", "disiscrivi",
+		"disiscrizione", "descadastrar", "descadastre", "descadastre-me", "afmelden", "uitschrijven", "avregistrera",
+		"avsluta", "avprenumerera", "afmeld", "frameld", "wypisz", "wypisać", "odhlásit", "odhlásiť", "odhlaste",
+		"unsubscribe me", "remove me", "take me off", "opt me out", "me désabonner", "me désinscrire", "darme de baja",
+		"dar de baja", "de baja", "me descadastrar", "schrijf me uit", "meld me af", "mich abmelden", "me desuscribo",
+		"desuscribir", "desuscribirme", "cancelar inscrição", "cancelar suscripción", "stop emails", "stop mails",
+		"stop messages")
+	optOutFiller = wordSet("please", "pls", "plz", "now", "thanks", "thank", "you", "thx", "me", "i", "want", "to", "from",
+		"this", "the", "list", "mailing", "all", "emails", "email", "e-mails", "mails", "messages", "it", "immediately",
+		"bitte", "danke", "mich", "sofort", "s'il", "vous", "plaît", "plait", "merci", "moi", "me", "por", "favor",
+		"gracias", "per", "piacere", "grazie", "obrigado", "obrigada", "alstublieft", "aub", "graag", "bedankt", "tack",
+		"tak", "proszę", "prosím", "je", "veux", "quiero", "voglio", "quero", "wil", "vill", "chcę", "ich", "möchte",
+		"will", "newsletter", "it's", "ok", "okay", "yes", "ja", "oui", "sí", "si", "sim")
+	replyPrefixRe = regexp.MustCompile(`(?i)^(?:re|aw|sv|vs|antw|odp|r|rif|fw|fwd|wg|tr|rv|enc|ynt)\s*(?:\[\d+\])?\s*[:：]`)
+	negationRe    = regexp.MustCompile(`(?i)(?:\bnot|n't|n’t|\bnever|accidentally|by mistake|\bnicht|\bkein|versehentlich|` +
+		`\bpas\b|par erreur|\bno quiero|sin querer|por error|\bnon\b|per errore|\bniet\b|per ongeluk|\binte\b|\bnie\b|omylem)[^.!?;\n]*$`)
+
+	// laterRe matches a time qualifier after a match: "don't email me
+	// before Tuesday" asks for a pause in a conversation, not an opt-out.
+	laterRe = regexp.MustCompile(`(?i)^\s*(?:before|until|till|after|at (?:work|this)|this (?:week|month)|today|tomorrow|on (?:mon|tue|wed|thu|fri|sat|sun|the))`)
+
+	// optOutRe matches explicit requests to stop mail, in a message of
+	// any length.
+	optOutRe = regexp.MustCompile(`(?i)\bunsubscribe\b|\bopt me out\b|\bopt(?:-| )?out of (?:your |the |this |all |these |any )?(?:list|mailing|e-?mails|emails|newsletter|communications|marketing|messages)|` +
+		`\b(?:remove|delete|take|get|drop|strike|erase)\s+(?:me|my (?:e-?mail|address|name|details))\b.{0,30}\b(?:off|from)\b.{0,40}\b(?:list|mailing|newsletter|database|emails?|e-mails?|contacts?|distribution)|` +
+		`\b(?:remove|take|get) me off\b|` +
+		`\bno more (?:e-?mails|emails|mails|messages|newsletters|marketing)\b|` +
+		`\b(?:don'?t|do not|dont|never|stop|please stop|quit)\s+(?:e-?mailing|emailing|mailing|messaging|contacting|sending (?:me|us|any)|writing to|spamming)\b|` +
+		`\b(?:don'?t|do not|never)\s+(?:e-?mail|email|mail|message|contact|write to)\s+(?:me|us)\b|` +
+		`\b(?:i|we) (?:don'?t|do not) want (?:to receive |to get )?(?:any )?(?:more|further) (?:e-?mails|emails|mails|messages)|` +
+		`\bstop (?:all )?(?:the )?(?:e-?mails|emails|mails|messages|newsletters|spam)\b|` +
+		// German
+		`\babmelden\b.{0,40}\b(?:newsletter|verteiler|liste|e-?mails?|mails?)|\b(?:newsletter|verteiler|liste|e-?mails?)\b.{0,40}\babmelden|` +
+		`\b(?:mich|uns)\b.{0,40}\b(?:austragen|abbestellen)\b|\btragen sie (?:mich|uns)\b.{0,40}\baus\b|` +
+		`\bkeine (?:weiteren )?(?:e-?mails|mails|nachrichten|newsletter|werbung) mehr\b|` +
+		`\b(?:streichen|entfernen|löschen) sie mich\b|\bnicht mehr (?:kontaktieren|anschreiben|anmailen)\b|` +
+		// French
+		`désabonn|désinscri|desinscri|\bne (?:plus|pas) (?:recevoir|me contacter|m'écrire)|\bne (?:veux|souhaite) plus (?:recevoir|être contacté)|\bne plus rien recevoir|` +
+		`\b(?:retirez|supprimez|enlevez|rayez)[- ]moi\b|\barrêtez de m'(?:envoyer|écrire)|\bplus d'e-?mails\b|` +
+		// Spanish
+		`\bdar(?:me|se)? de baja\b|\bno más (?:correos|e-?mails|mensajes)\b|\bno quiero recibir\b|` +
+		`\bdejen de (?:enviarme|escribirme|mandarme)\b|\b(?:elimínenme|eliminenme|quítenme|quitenme|bórrenme|borrenme|sáquenme|saquenme)\b|` +
+		`\bdesuscrib|` +
+		// Italian
+		`\bcancellami\b|\bcancellatemi\b|\bdisiscriv|\bnon voglio più ricevere\b|\bsmettete(?:la)? di (?:inviarmi|scrivermi|mandarmi)\b|` +
+		`\b(?:rimuovetemi|toglietemi|rimuovimi|toglimi)\b|` +
+		// Portuguese
+		`\bdescadastr|\bcancelar (?:a )?inscrição\b|\bnão quero (?:mais )?receber\b|\bparem de me (?:enviar|mandar)\b|` +
+		`\b(?:me remova|remova-me|removam-me|me removam)\b|` +
+		// Dutch
+		`\bafmelden\b.{0,40}\b(?:nieuwsbrief|lijst|mailing|e-?mails?)|\b(?:nieuwsbrief|lijst|mailing|e-?mails?)\b.{0,40}\bafmelden\b|` +
+		`\buitschrijven\b|\bschrijf (?:me|mij) uit\b|\bmeld (?:me|mij) af\b|\bgeen (?:e-?mails|mails|berichten|nieuwsbrief) meer\b|` +
+		`\bniet meer ontvangen\b|\bverwijder (?:me|mij)\b|\bhaal (?:me|mij) (?:van|uit)\b|` +
+		// Scandinavian
+		`\bavregistrera\b|\bavsluta (?:min )?prenumeration|\bavprenumerera|\bsluta skicka\b|\binga fler (?:mejl|mail|e-post)\b|` +
+		`\bta bort mig\b|\bmeld meg av\b|\bmeld mig fra\b|\bikke flere (?:e-?mails|mails|e-post)\b|\bfjern mig\b|` +
+		// Polish, Czech, Slovak
+		`\bwypisz\b|\bwypisać|\bnie chcę (?:już )?otrzymywać|\busuń mnie\b|` +
+		`\bodhlásit\b|\bodhlaste\b|\bodhlásiť|\bnechci (?:už )?dostávat\b|\bodhlášení`)
+)
+
+func wordSet(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}
