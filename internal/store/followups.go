@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -14,59 +15,129 @@ const (
 	StateSending   = "sending"   // claimed: an SMTP attempt is (or was) under way
 	StateSent      = "sent"      // the SMTP server accepted it
 	StateFailed    = "failed"    // given up: permanent error or retries exhausted
-	StateCancelled = "cancelled" // no longer wanted (opt-out, owner, stop condition)
-	StateDoubt     = "doubt"     // a claim was interrupted: it may or may not have gone out
+	StateCancelled = "cancelled" // no longer wanted (opt-out, reply, owner, bounce)
+	StateSkipped   = "skipped"   // its conditions did not hold when due, or too late
+	StateDoubt     = "doubt"     // a send was interrupted: it may or may not have gone out
 )
+
+// States lists every follow-up state.
+var States = []string{StatePending, StateSending, StateSent, StateFailed, StateCancelled, StateSkipped, StateDoubt}
+
+// NewFollowup is a planned follow-up.
+type NewFollowup struct {
+	CustomerID  int64
+	TriggerKey  string // unique per event: "m:<message id>", "r:<case id>", "q:<customer id>:<unix>"
+	Event       string
+	TriggerTime time.Time
+	TriggerSeq  int64 // the newest message id at the trigger (the trigger message's own id)
+	ThreadID    int64 // the customer's message to answer, 0 if none
+	CaseID      int64
+	Sequence    string
+	Step        int
+	Template    string
+	Recipient   string // customer | owner
+	Conditions  []string
+	StopOnReply bool
+	FirstTime   bool
+	Due         time.Time
+}
+
+// PlanFollowup records a planned follow-up unless the same trigger and step
+// was planned before; planning twice plans nothing new. It reports whether
+// a row was added.
+func (t *Tx) PlanFollowup(f NewFollowup) (bool, error) {
+	rcpt := f.Recipient
+	if rcpt == "" {
+		rcpt = "customer"
+	}
+	if f.TriggerSeq == 0 {
+		var err error
+		if f.TriggerSeq, err = t.Seq(); err != nil {
+			return false, err
+		}
+	}
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO followups(customer_id, trigger_key, event, trigger_time, trigger_seq, thread_id, case_id,
+		sequence, step, template, recipient, conditions, stop_on_reply, first_time, due, not_before, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(trigger_key, sequence, step) DO NOTHING`,
+		f.CustomerID, f.TriggerKey, f.Event, unix(f.TriggerTime), f.TriggerSeq, nullID(f.ThreadID), nullID(f.CaseID),
+		f.Sequence, f.Step, f.Template, rcpt, strings.Join(f.Conditions, " "), b2i(f.StopOnReply), b2i(f.FirstTime),
+		unix(f.Due), unix(f.Due), unix(t.now))
+	if err != nil {
+		return false, fmt.Errorf("plan follow-up %s/%d: %w", f.Sequence, f.Step, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
 
 // Followup is a planned follow-up with what sending it needs to know.
 type Followup struct {
 	ID            int64
+	TriggerKey    string
+	Event         string
+	TriggerTime   time.Time
+	TriggerSeq    int64
 	Sequence      string
 	Step          int
 	Template      string
 	Recipient     string // customer | owner
+	Conditions    []string
+	StopOnReply   bool
+	FirstTime     bool
 	Due           time.Time
 	NotBefore     time.Time
 	State         string
 	Attempts      int
 	SMTPMessageID string
+	Variant       string
 	LastError     string
+	Created       time.Time
 	Sent          time.Time
 
 	Customer Customer
-	// The message that started the sequence.
-	TriggerMsgID   string // its Message-ID header, without brackets
-	TriggerSubject string
-	TriggerDate    time.Time
+	// The customer's message the follow-up answers, if any.
+	ThreadID       int64
+	ThreadMsgID    string // its Message-ID header
+	ThreadSubject  string
+	ThreadDate     time.Time
+	ThreadCategory string
+	ThreadExcerpt  string
+	// The case it is about, if any.
+	CaseID int64
 }
 
-const followupSelect = `SELECT f.id, f.sequence, f.step, f.template, f.recipient, f.due, f.not_before, f.state,
-	f.attempts, f.smtp_message_id, f.last_error, f.sent,
-	m.header_msgid, m.subject, m.date,
-	c.id, c.email, c.name, c.first_contact, c.last_contact, c.contacts, c.purchases, c.vip, c.opted_out, c.bouncing
-	FROM followups f JOIN messages m ON m.id = f.trigger_id JOIN customers c ON c.id = f.customer_id`
+const followupSelect = `SELECT f.id, f.trigger_key, f.event, f.trigger_time, f.trigger_seq, f.sequence, f.step, f.template, f.recipient,
+	f.conditions, f.stop_on_reply, f.first_time, f.due, f.not_before, f.state, f.attempts, f.smtp_message_id, f.variant,
+	f.last_error, f.created, f.sent, COALESCE(f.thread_id, 0), COALESCE(m.header_msgid, ''), COALESCE(m.subject, ''),
+	COALESCE(m.date, 0), COALESCE(m.category, ''), COALESCE(m.excerpt, ''), COALESCE(f.case_id, 0), ` + customerColumns + `
+	FROM followups f JOIN customers c ON c.id = f.customer_id LEFT JOIN messages m ON m.id = f.thread_id`
 
 func scanFollowup(row interface{ Scan(...any) error }) (*Followup, error) {
 	var f Followup
-	var due, notBefore, sent, tdate, first, last, opted, bouncing int64
-	var vip int
-	c := &f.Customer
-	err := row.Scan(&f.ID, &f.Sequence, &f.Step, &f.Template, &f.Recipient, &due, &notBefore, &f.State,
-		&f.Attempts, &f.SMTPMessageID, &f.LastError, &sent,
-		&f.TriggerMsgID, &f.TriggerSubject, &tdate,
-		&c.ID, &c.Email, &c.Name, &first, &last, &c.Contacts, &c.Purchases, &vip, &opted, &bouncing)
-	if err != nil {
+	var trig, due, notBefore, created, sent, tdate int64
+	var stop, first int
+	var conds string
+	dest := []any{&f.ID, &f.TriggerKey, &f.Event, &trig, &f.TriggerSeq, &f.Sequence, &f.Step, &f.Template, &f.Recipient,
+		&conds, &stop, &first, &due, &notBefore, &f.State, &f.Attempts, &f.SMTPMessageID, &f.Variant,
+		&f.LastError, &created, &sent, &f.ThreadID, &f.ThreadMsgID, &f.ThreadSubject, &tdate, &f.ThreadCategory, &f.ThreadExcerpt, &f.CaseID}
+	cdest, done := customerDest(&f.Customer)
+	if err := row.Scan(append(dest, cdest...)...); err != nil {
 		return nil, err
 	}
-	f.Due, f.NotBefore, f.Sent, f.TriggerDate = fromUnix(due), fromUnix(notBefore), fromUnix(sent), fromUnix(tdate)
-	c.FirstContact, c.LastContact, c.OptedOut, c.Bouncing = fromUnix(first), fromUnix(last), fromUnix(opted), fromUnix(bouncing)
-	c.VIP = vip != 0
+	done()
+	f.TriggerTime, f.Due, f.NotBefore = fromUnix(trig), fromUnix(due), fromUnix(notBefore)
+	f.Created, f.Sent, f.ThreadDate = fromUnix(created), fromUnix(sent), fromUnix(tdate)
+	f.Conditions = strings.Fields(conds)
+	f.StopOnReply, f.FirstTime = stop != 0, first != 0
 	return &f, nil
 }
 
 // Followup returns one follow-up by id.
 func (s *Store) Followup(ctx context.Context, id int64) (*Followup, error) {
 	f, err := scanFollowup(s.db.QueryRowContext(ctx, followupSelect+` WHERE f.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("follow-up %d: %w", id, ErrNotFound)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("follow-up %d: %w", id, err)
 	}
@@ -124,32 +195,77 @@ func (s *Store) ClaimReady(ctx context.Context, now time.Time, newID func() stri
 	return f, nil
 }
 
-// MarkSent records that the SMTP server accepted follow-up id.
-func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time) error {
-	return s.setState(ctx, id, StateSent, `sent = ?, last_error = ''`, unix(now))
+// MarkSent records that the SMTP server accepted follow-up id, which
+// variant of the template it carried, and (for customer mail) when the
+// customer last got an automatic email.
+func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, variant string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("mark sent %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	if err := setState(ctx, tx, id, StateSent, `sent = ?, variant = ?, last_error = ''`, unix(now), variant); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE customers SET last_auto = MAX(last_auto, ?), last_contact = MAX(last_contact, ?)
+		WHERE id = (SELECT customer_id FROM followups WHERE id = ? AND recipient = 'customer')`, unix(now), unix(now), id); err != nil {
+		return fmt.Errorf("mark sent %d: %w", id, err)
+	}
+	return tx.Commit()
 }
 
 // MarkFailed gives up on follow-up id with the reason (the server's reply).
 func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
-	return s.setState(ctx, id, StateFailed, `last_error = ?`, reason)
+	return setState(ctx, s.db, id, StateFailed, `last_error = ?`, reason)
+}
+
+// MarkDoubt records that follow-up id may or may not have been delivered;
+// it is not retried without the owner's word.
+func (s *Store) MarkDoubt(ctx context.Context, id int64, reason string) error {
+	return setState(ctx, s.db, id, StateDoubt, `last_error = ?`, reason)
+}
+
+// Skip records that follow-up id will not be sent, and why (its conditions
+// did not hold when it fell due, or it was too late).
+func (s *Store) Skip(ctx context.Context, id int64, reason string) error {
+	return setState(ctx, s.db, id, StateSkipped, `last_error = ?`, reason)
 }
 
 // Cancel cancels follow-up id with a reason, unless it was already sent.
 func (s *Store) Cancel(ctx context.Context, id int64, reason string) error {
-	return s.setState(ctx, id, StateCancelled, `last_error = ?`, reason)
+	return setState(ctx, s.db, id, StateCancelled, `last_error = ?`, reason)
 }
 
 // Reschedule puts a claimed follow-up back in the queue, ready at next,
 // keeping its attempt count and Message-ID (a temporary failure, or a gate
-// that moved it).
+// that moved it). reason says why.
 func (s *Store) Reschedule(ctx context.Context, id int64, next time.Time, reason string) error {
-	return s.setState(ctx, id, StatePending, `not_before = ?, last_error = ?`, unix(next), reason)
+	return setState(ctx, s.db, id, StatePending, `not_before = ?, last_error = ?`, unix(next), reason)
 }
 
-func (s *Store) setState(ctx context.Context, id int64, state, set string, args ...any) error {
+// Wait puts a claimed follow-up back without counting the claim as a send
+// attempt: a gate (send hours, throttle, open case) holds it until next.
+func (s *Store) Wait(ctx context.Context, id int64, next time.Time, reason string) error {
+	return setState(ctx, s.db, id, StatePending, `not_before = ?, last_error = ?, attempts = MAX(attempts - 1, 0)`, unix(next), "waits: "+reason)
+}
+
+// Retry re-queues a failed, in-doubt or skipped follow-up to go at now.
+func (s *Store) Retry(ctx context.Context, id int64, now time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE followups SET state = 'pending', not_before = ?, last_error = 'retry requested by the owner'
+		WHERE id = ? AND state IN ('failed', 'doubt', 'skipped', 'cancelled')`, unix(now), id)
+	if err != nil {
+		return fmt.Errorf("retry %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("retry %d: no failed, in-doubt, skipped or cancelled follow-up with that id", id)
+	}
+	return nil
+}
+
+func setState(ctx context.Context, e execer, id int64, state, set string, args ...any) error {
 	args = append([]any{state}, args...)
 	args = append(args, id)
-	res, err := s.db.ExecContext(ctx, `UPDATE followups SET state = ?, `+set+` WHERE id = ? AND state NOT IN ('sent')`, args...)
+	res, err := e.ExecContext(ctx, `UPDATE followups SET state = ?, `+set+` WHERE id = ? AND state <> 'sent'`, args...)
 	if err != nil {
 		return fmt.Errorf("follow-up %d to %s: %w", id, state, err)
 	}
@@ -159,40 +275,52 @@ func (s *Store) setState(ctx context.Context, id int64, state, set string, args 
 	return nil
 }
 
-// DoubtInterrupted marks every follow-up left "sending" by a previous run
-// as in doubt: the process stopped between claiming it and recording the
-// outcome, so it may have been sent. Such follow-ups are never sent again
-// blindly. It returns them.
-func (s *Store) DoubtInterrupted(ctx context.Context) ([]*Followup, error) {
-	rows, err := s.db.QueryContext(ctx, followupSelect+` WHERE f.state = 'sending' ORDER BY f.id`)
+// Interrupted returns the follow-ups a previous run left "sending": it
+// stopped between claiming them and recording the outcome.
+func (s *Store) Interrupted(ctx context.Context) ([]*Followup, error) {
+	return s.followups(ctx, ` WHERE f.state = 'sending' ORDER BY f.id`)
+}
+
+// SentSince counts customer follow-ups sent at or after t.
+func (s *Store) SentSince(ctx context.Context, t time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM followups WHERE sent >= ? AND recipient = 'customer'`, unix(t)).Scan(&n)
+	return n, wrap(err, "count sent")
+}
+
+// Variants returns the template variants already sent to a customer for a
+// template, oldest first.
+func (s *Store) Variants(ctx context.Context, customerID int64, template string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT variant FROM followups WHERE customer_id = ? AND template = ? AND state = 'sent'
+		AND variant <> '' ORDER BY sent`, customerID, template)
 	if err != nil {
-		return nil, fmt.Errorf("interrupted sends: %w", err)
+		return nil, fmt.Errorf("variants: %w", err)
 	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) followups(ctx context.Context, where string, args ...any) ([]*Followup, error) {
+	rows, err := s.db.QueryContext(ctx, followupSelect+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("follow-ups: %w", err)
+	}
+	defer rows.Close()
 	var fs []*Followup
 	for rows.Next() {
 		f, err := scanFollowup(rows)
 		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("interrupted sends: %w", err)
+			return nil, fmt.Errorf("follow-ups: %w", err)
 		}
 		fs = append(fs, f)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("interrupted sends: %w", err)
-	}
-	for _, f := range fs {
-		if _, err := s.db.ExecContext(ctx, `UPDATE followups SET state = 'doubt',
-			last_error = 'interrupted between SMTP and recording the result' WHERE id = ? AND state = 'sending'`, f.ID); err != nil {
-			return nil, fmt.Errorf("interrupted send %d: %w", f.ID, err)
-		}
-		f.State = StateDoubt
-	}
-	return fs, nil
-}
-
-// MarkDoubt records that follow-up id may or may not have been delivered
-// (the connection dropped after the final dot); it is not retried.
-func (s *Store) MarkDoubt(ctx context.Context, id int64, reason string) error {
-	return s.setState(ctx, id, StateDoubt, `last_error = ?`, reason)
+	return fs, rows.Err()
 }

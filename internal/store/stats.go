@@ -12,6 +12,8 @@ type Stats struct {
 	Messages  int
 	Skipped   int // messages recorded with a skip reason
 	Malformed int // messages recorded with a parse error
+	Review    int // messages kept for the owner's review
+	OpenCases int
 	Followups map[string]int
 	LastSync  time.Time // the latest sync of any mailbox; zero if never
 }
@@ -19,7 +21,7 @@ type Stats struct {
 // Stats counts customers, messages and follow-ups by state.
 func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{Followups: map[string]int{}}
-	for _, state := range []string{StatePending, StateSending, StateSent, StateFailed, StateCancelled, StateDoubt} {
+	for _, state := range States {
 		st.Followups[state] = 0
 	}
 	var synced int64
@@ -28,7 +30,9 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		(SELECT COUNT(*) FROM messages),
 		(SELECT COUNT(*) FROM messages WHERE skip_reason <> ''),
 		(SELECT COUNT(*) FROM messages WHERE error <> ''),
-		(SELECT COALESCE(MAX(synced), 0) FROM checkpoints)`).Scan(&st.Customers, &st.Messages, &st.Skipped, &st.Malformed, &synced)
+		(SELECT COUNT(*) FROM messages WHERE review = 1),
+		(SELECT COUNT(*) FROM cases WHERE resolved = 0),
+		(SELECT COALESCE(MAX(synced), 0) FROM checkpoints)`).Scan(&st.Customers, &st.Messages, &st.Skipped, &st.Malformed, &st.Review, &st.OpenCases, &synced)
 	if err != nil {
 		return st, fmt.Errorf("stats: %w", err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -64,7 +65,7 @@ func ingestOne(t *testing.T, s *Store, uid uint32, key string, due time.Time) (m
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	c, err := tx.TouchCustomer("Ana@Example.COM", "Ana López", t0)
+	c, err := tx.TouchCustomer("Ana@Example.COM", "Ana López", t0, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +73,13 @@ func ingestOne(t *testing.T, s *Store, uid uint32, key string, due time.Time) (m
 	if err != nil {
 		t.Fatal(err)
 	}
-	added, err = tx.PlanFollowup(NewFollowup{CustomerID: c.ID, TriggerID: id, Sequence: "new-contact", Step: 0, Template: "thank-you", Due: due})
+	plan := NewFollowup{CustomerID: c.ID, TriggerKey: fmt.Sprintf("m:%d", id), Event: "inquiry", TriggerTime: t0, ThreadID: id,
+		Sequence: "new-contact", Step: 0, Template: "thank-you", StopOnReply: true, Due: due}
+	added, err = tx.PlanFollowup(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, err := tx.PlanFollowup(NewFollowup{CustomerID: c.ID, TriggerID: id, Sequence: "new-contact", Step: 0, Template: "thank-you", Due: due}); err != nil || again {
+	if again, err := tx.PlanFollowup(plan); err != nil || again {
 		t.Fatalf("planning the same step twice: added=%v err=%v, want nothing new", again, err)
 	}
 	if err := tx.SetCheckpoint(Checkpoint{Mailbox: "INBOX", UIDValidity: 7, LastUID: uid, Synced: t0}); err != nil {
@@ -95,7 +98,7 @@ func TestIngestRecordsCustomerMessageAndCheckpointTogether(t *testing.T) {
 
 	// An abandoned transaction leaves nothing behind, checkpoint included.
 	tx, _ := s.Begin(ctx, t0)
-	c, _ := tx.TouchCustomer("bob@example.com", "Bob", t0)
+	c, _ := tx.TouchCustomer("bob@example.com", "Bob", t0, true)
 	tx.InsertMessage(MessageRecord{Mailbox: "INBOX", UIDValidity: 7, UID: 2, Key: "b@x", CustomerID: c.ID})
 	tx.SetCheckpoint(Checkpoint{Mailbox: "INBOX", UIDValidity: 7, LastUID: 2})
 	tx.Rollback()
@@ -120,7 +123,7 @@ func TestIngestRecordsCustomerMessageAndCheckpointTogether(t *testing.T) {
 	if seen, _ := tx.HasMessage("a@x"); !seen {
 		t.Error("HasMessage(a@x) = false after ingest")
 	}
-	c2, err := tx.TouchCustomer("ANA@example.com", "", t0.Add(time.Hour))
+	c2, err := tx.TouchCustomer("ANA@example.com", "", t0.Add(time.Hour), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +150,7 @@ func TestClaimFixesMessageIDAndRetryKeepsIt(t *testing.T) {
 	if err != nil || f == nil {
 		t.Fatalf("claim = %v, %v", f, err)
 	}
-	if f.State != StateSending || f.Attempts != 1 || f.SMTPMessageID != "id1@shop.test" || f.Customer.Email != "ana@example.com" || f.TriggerMsgID != "a@x" {
+	if f.State != StateSending || f.Attempts != 1 || f.SMTPMessageID != "id1@shop.test" || f.Customer.Email != "ana@example.com" || f.ThreadMsgID != "a@x" {
 		t.Errorf("claimed = %+v", f)
 	}
 	if f2, _ := s.ClaimReady(ctx, t0.Add(2*time.Hour), newID); f2 != nil {
@@ -163,7 +166,7 @@ func TestClaimFixesMessageIDAndRetryKeepsIt(t *testing.T) {
 	if f.Attempts != 2 || f.SMTPMessageID != "id1@shop.test" || ids != 1 {
 		t.Errorf("retry: attempts=%d msgid=%q newID calls=%d; want 2, the first id, 1", f.Attempts, f.SMTPMessageID, ids)
 	}
-	if err := s.MarkSent(ctx, f.ID, t0.Add(3*time.Hour)); err != nil {
+	if err := s.MarkSent(ctx, f.ID, t0.Add(3*time.Hour), "v1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Cancel(ctx, f.ID, "late"); err == nil {
@@ -182,9 +185,12 @@ func TestInterruptedClaimBecomesDoubtNotResent(t *testing.T) {
 		t.Fatal("nothing claimed")
 	}
 	// The process dies here; the next start finds the claim.
-	fs, err := s.DoubtInterrupted(ctx)
-	if err != nil || len(fs) != 1 || fs[0].State != StateDoubt {
-		t.Fatalf("DoubtInterrupted = %v, %v", fs, err)
+	fs, err := s.Interrupted(ctx)
+	if err != nil || len(fs) != 1 || fs[0].State != StateSending {
+		t.Fatalf("Interrupted = %v, %v", fs, err)
+	}
+	if err := s.MarkDoubt(ctx, fs[0].ID, "interrupted"); err != nil {
+		t.Fatal(err)
 	}
 	if f, _ := s.ClaimReady(ctx, t0.Add(time.Hour), func() string { return "n@x" }); f != nil {
 		t.Errorf("an in-doubt follow-up was claimed again")
@@ -192,5 +198,106 @@ func TestInterruptedClaimBecomesDoubtNotResent(t *testing.T) {
 	st, _ := s.Stats(ctx)
 	if st.Followups[StateDoubt] != 1 {
 		t.Errorf("doubt count = %d, want 1", st.Followups[StateDoubt])
+	}
+}
+
+func TestOptOutCancelsEverythingPendingForGood(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	ingestOne(t, s, 1, "a@x", t0.Add(time.Hour))
+	err := s.Update(ctx, t0, func(tx *Tx) error {
+		n, err := tx.OptOut("ANA@example.com", "replied STOP")
+		if n != 1 {
+			t.Errorf("opt-out cancelled %d follow-ups, want 1", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Customer(ctx, "ana@example.com")
+	if err != nil || c.OptedOut.IsZero() || c.OptOutWhy != "replied STOP" {
+		t.Fatalf("customer after opt-out = %+v, %v", c, err)
+	}
+	if f, _ := s.ClaimReady(ctx, t0.Add(2*time.Hour), func() string { return "x@y" }); f != nil {
+		t.Errorf("a follow-up was claimed for an opted-out customer: %+v", f)
+	}
+	// An address never seen before is remembered as opted out too.
+	s.Update(ctx, t0, func(tx *Tx) error { _, err := tx.OptOut("new@example.com", "owner"); return err })
+	if c, err := s.Customer(ctx, "new@example.com"); err != nil || c.OptedOut.IsZero() {
+		t.Errorf("unknown address opt-out not remembered: %+v %v", c, err)
+	}
+}
+
+func TestSecondComplaintJoinsTheOpenCaseAndResolveWakesWaiters(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	msgID, _ := ingestOne(t, s, 1, "a@x", t0)
+	var first *Case
+	err := s.Update(ctx, t0, func(tx *Tx) error {
+		c, _ := tx.Customer("ana@example.com")
+		k, opened, err := tx.OpenCase(c.ID, msgID, "Broken bell")
+		if err != nil || !opened {
+			t.Fatalf("OpenCase = %v %v %v", k, opened, err)
+		}
+		first = k
+		k2, opened, err := tx.OpenCase(c.ID, msgID, "Still broken")
+		if err != nil || opened || k2.ID != k.ID {
+			t.Errorf("second complaint opened %v (new=%v), want it to join case %d", k2, opened, k.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A follow-up held back by the open case...
+	f, _ := s.ClaimReady(ctx, t0, func() string { return "m@x" })
+	if err := s.Wait(ctx, f.ID, t0.Add(6*time.Hour), "open complaint case"); err != nil {
+		t.Fatal(err)
+	}
+	var resolved *Case
+	s.Update(ctx, t0.Add(time.Hour), func(tx *Tx) error {
+		var err error
+		resolved, err = tx.ResolveCase(first.CustomerID, "command")
+		return err
+	})
+	if resolved == nil || resolved.Open() || resolved.ResolvedBy != "command" {
+		t.Fatalf("resolved = %+v", resolved)
+	}
+	// ...is ready again as soon as the case is resolved.
+	if f, _ := s.ClaimReady(ctx, t0.Add(time.Hour), func() string { return "n@x" }); f == nil || f.Attempts != 1 {
+		t.Errorf("the waiting follow-up was not woken by the resolution (or its wait counted as an attempt): %+v", f)
+	}
+	st, _ := s.Stats(ctx)
+	if st.OpenCases != 0 {
+		t.Errorf("open cases = %d, want 0", st.OpenCases)
+	}
+}
+
+func TestReplyFindsTheFollowUpAndCancelsTheRest(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	ingestOne(t, s, 1, "a@x", t0)
+	f, _ := s.ClaimReady(ctx, t0, func() string { return "fu.1@shop.test" })
+	s.MarkSent(ctx, f.ID, t0, "")
+	// A second, later step is still pending.
+	s.Update(ctx, t0, func(tx *Tx) error {
+		_, err := tx.PlanFollowup(NewFollowup{CustomerID: f.Customer.ID, TriggerKey: f.TriggerKey, Event: "inquiry", TriggerTime: t0,
+			Sequence: "new-contact", Step: 1, Template: "check-in", StopOnReply: true, Due: t0.Add(72 * time.Hour)})
+		return err
+	})
+	s.Update(ctx, t0.Add(time.Hour), func(tx *Tx) error {
+		ref, err := tx.FollowupByMessageID([]string{"<unrelated@x>", "<fu.1@shop.test>"})
+		if err != nil || ref == nil || ref.ID != f.ID || ref.Template != "thank-you" {
+			t.Errorf("FollowupByMessageID = %+v, %v", ref, err)
+		}
+		n, err := tx.CancelOnReply(f.Customer.ID, 99)
+		if n != 1 {
+			t.Errorf("reply cancelled %d follow-ups, want 1 (the check-in)", n)
+		}
+		return err
+	})
+	if _, ok, _ := s.NextReady(ctx); ok {
+		t.Error("something is still pending after the customer replied")
 	}
 }

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Case is a complaint being handled.
+type Case struct {
+	ID         int64
+	CustomerID int64
+	Email      string
+	Name       string
+	MessageID  int64 // the complaint that opened it
+	Subject    string
+	Opened     time.Time
+	Resolved   time.Time // zero while open
+	ResolvedBy string    // tag | command | owner-reply
+	OwnerLast  time.Time // the owner last answered this customer
+}
+
+// Open reports whether the case is still open.
+func (c Case) Open() bool { return c.Resolved.IsZero() }
+
+const caseSelect = `SELECT k.id, k.customer_id, c.email, c.name, COALESCE(k.message_id, 0), k.subject, k.opened, k.resolved, k.resolved_by, c.last_owner
+	FROM cases k JOIN customers c ON c.id = k.customer_id`
+
+func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
+	var k Case
+	var opened, resolved, owner int64
+	if err := row.Scan(&k.ID, &k.CustomerID, &k.Email, &k.Name, &k.MessageID, &k.Subject, &opened, &resolved, &k.ResolvedBy, &owner); err != nil {
+		return nil, err
+	}
+	k.Opened, k.Resolved, k.OwnerLast = fromUnix(opened), fromUnix(resolved), fromUnix(owner)
+	return &k, nil
+}
+
+func openCaseOf(ctx context.Context, q querier, customerID int64) (*Case, error) {
+	k, err := scanCase(q.QueryRowContext(ctx, caseSelect+` WHERE k.customer_id = ? AND k.resolved = 0`, customerID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open case: %w", err)
+	}
+	return k, nil
+}
+
+// OpenCaseOf returns the customer's open case, or nil.
+func (t *Tx) OpenCaseOf(customerID int64) (*Case, error) { return openCaseOf(t.ctx, t.tx, customerID) }
+
+// OpenCase opens a case for the customer, or returns the one already open
+// (a second complaint joins it); opened reports whether it is new.
+func (t *Tx) OpenCase(customerID, messageID int64, subject string) (k *Case, opened bool, err error) {
+	if k, err := t.OpenCaseOf(customerID); err != nil || k != nil {
+		return k, false, err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO cases(customer_id, message_id, subject, opened) VALUES (?, ?, ?, ?)`,
+		customerID, nullID(messageID), subject, unix(t.now)); err != nil {
+		return nil, false, fmt.Errorf("open case: %w", err)
+	}
+	k, err = t.OpenCaseOf(customerID)
+	return k, true, err
+}
+
+// ResolveCase resolves the customer's open case, if any, and returns it.
+func (t *Tx) ResolveCase(customerID int64, by string) (*Case, error) {
+	k, err := t.OpenCaseOf(customerID)
+	if err != nil || k == nil {
+		return nil, err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE cases SET resolved = ?, resolved_by = ? WHERE id = ?`, unix(t.now), by, k.ID); err != nil {
+		return nil, fmt.Errorf("resolve case %d: %w", k.ID, err)
+	}
+	k.Resolved, k.ResolvedBy = t.now, by
+	// Follow-ups that were waiting for the case to close may go now.
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE followups SET not_before = ? WHERE customer_id = ? AND state = 'pending' AND not_before > ?
+		AND last_error LIKE 'waits: open complaint%'`, unix(t.now), customerID, unix(t.now)); err != nil {
+		return nil, fmt.Errorf("resolve case %d: %w", k.ID, err)
+	}
+	return k, nil
+}
+
+// Case returns a case by id.
+func (s *Store) Case(ctx context.Context, id int64) (*Case, error) {
+	k, err := scanCase(s.db.QueryRowContext(ctx, caseSelect+` WHERE k.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("case %d: %w", id, ErrNotFound)
+	}
+	return k, err
+}
+
+// Case returns a case by id inside the transaction.
+func (t *Tx) Case(id int64) (*Case, error) {
+	k, err := scanCase(t.tx.QueryRowContext(t.ctx, caseSelect+` WHERE k.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("case %d: %w", id, ErrNotFound)
+	}
+	return k, err
+}
+
+// OpenCases returns every open case, oldest first.
+func (s *Store) OpenCases(ctx context.Context) ([]*Case, error) {
+	rows, err := s.db.QueryContext(ctx, caseSelect+` WHERE k.resolved = 0 ORDER BY k.opened`)
+	if err != nil {
+		return nil, fmt.Errorf("open cases: %w", err)
+	}
+	defer rows.Close()
+	var out []*Case
+	for rows.Next() {
+		k, err := scanCase(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// OpenCaseOf returns the customer's open case, or nil.
+func (s *Store) OpenCaseOf(ctx context.Context, customerID int64) (*Case, error) {
+	return openCaseOf(ctx, s.db, customerID)
+}

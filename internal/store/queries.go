@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Queue returns pending follow-ups (and any being sent), soonest first.
+func (s *Store) Queue(ctx context.Context, limit int) ([]*Followup, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	return s.followups(ctx, ` WHERE f.state IN ('pending', 'sending') ORDER BY f.not_before, f.id LIMIT ?`, limit)
+}
+
+// FollowupsByState returns follow-ups in one state, newest first.
+func (s *Store) FollowupsByState(ctx context.Context, state string, limit int) ([]*Followup, error) {
+	return s.followups(ctx, ` WHERE f.state = ? ORDER BY f.id DESC LIMIT ?`, state, limit)
+}
+
+// MessageSummary is one recorded message, as timelines show it.
+type MessageSummary struct {
+	ID         int64
+	UID        uint32
+	Kind       string
+	Category   string
+	Rule       string
+	Tags       []string
+	Subject    string
+	From       string
+	Date       time.Time
+	Arrived    time.Time
+	Ingested   time.Time
+	SkipReason string
+	Error      string
+	Review     bool
+}
+
+const messageSummarySelect = `SELECT id, uid, kind, category, rule, tags, subject, from_addr, date, arrived, ingested, skip_reason, error, review FROM messages`
+
+func (s *Store) messages(ctx context.Context, where string, args ...any) ([]MessageSummary, error) {
+	rows, err := s.db.QueryContext(ctx, messageSummarySelect+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	defer rows.Close()
+	var out []MessageSummary
+	for rows.Next() {
+		var m MessageSummary
+		var tags string
+		var date, arrived, ingested int64
+		var review int
+		if err := rows.Scan(&m.ID, &m.UID, &m.Kind, &m.Category, &m.Rule, &tags, &m.Subject, &m.From, &date, &arrived, &ingested,
+			&m.SkipReason, &m.Error, &review); err != nil {
+			return nil, err
+		}
+		m.Tags = strings.Fields(tags)
+		m.Date, m.Arrived, m.Ingested = fromUnix(date), fromUnix(arrived), fromUnix(ingested)
+		m.Review = review != 0
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ForReview returns messages kept for the owner's review (forwards whose
+// customer could not be found), oldest first.
+func (s *Store) ForReview(ctx context.Context) ([]MessageSummary, error) {
+	return s.messages(ctx, ` WHERE review = 1 ORDER BY id`)
+}
+
+// Timeline is everything followupd knows about one customer.
+type Timeline struct {
+	Customer  Customer
+	Messages  []MessageSummary
+	Followups []*Followup
+	Cases     []*Case
+	Feedback  []Feedback
+}
+
+// CustomerTimeline returns the customer's messages, follow-ups, cases and
+// feedback, oldest first.
+func (s *Store) CustomerTimeline(ctx context.Context, email string) (*Timeline, error) {
+	c, err := s.Customer(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	t := &Timeline{Customer: c}
+	if t.Messages, err = s.messages(ctx, ` WHERE customer_id = ? ORDER BY id`, c.ID); err != nil {
+		return nil, err
+	}
+	if t.Followups, err = s.followups(ctx, ` WHERE f.customer_id = ? ORDER BY f.due, f.id`, c.ID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, caseSelect+` WHERE k.customer_id = ? ORDER BY k.id`, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("cases: %w", err)
+	}
+	for rows.Next() {
+		k, err := scanCase(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		t.Cases = append(t.Cases, k)
+	}
+	rows.Close()
+	if t.Feedback, err = s.feedback(ctx, ` WHERE f.customer_id = ? ORDER BY f.id`, c.ID); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// FeedbackSince returns feedback received at or after t.
+func (s *Store) FeedbackSince(ctx context.Context, t time.Time) ([]Feedback, error) {
+	return s.feedback(ctx, ` WHERE f.received >= ? ORDER BY f.id`, unix(t))
+}
+
+func (s *Store) feedback(ctx context.Context, where string, args ...any) ([]Feedback, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT f.id, f.customer_id, c.email, c.name, f.message_id, COALESCE(f.followup_id, 0), f.rating, f.text, f.received
+		FROM feedback f JOIN customers c ON c.id = f.customer_id`+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("feedback: %w", err)
+	}
+	defer rows.Close()
+	var out []Feedback
+	for rows.Next() {
+		var f Feedback
+		var received int64
+		if err := rows.Scan(&f.ID, &f.CustomerID, &f.Email, &f.Name, &f.MessageID, &f.FollowupID, &f.Rating, &f.Text, &received); err != nil {
+			return nil, err
+		}
+		f.Received = fromUnix(received)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// NewCustomersSince returns customers first seen at or after t.
+func (s *Store) NewCustomersSince(ctx context.Context, t time.Time) ([]Customer, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c WHERE c.first_contact >= ? AND c.contacts > 0 ORDER BY c.first_contact`, unix(t))
+	if err != nil {
+		return nil, fmt.Errorf("new customers: %w", err)
+	}
+	defer rows.Close()
+	var out []Customer
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DueBetween returns pending follow-ups ready in [from, to).
+func (s *Store) DueBetween(ctx context.Context, from, to time.Time) ([]*Followup, error) {
+	return s.followups(ctx, ` WHERE f.state = 'pending' AND f.not_before >= ? AND f.not_before < ? ORDER BY f.not_before`, unix(from), unix(to))
+}
+
+// QuietCustomers returns customers whose last contact was before t and who
+// may still be written to, at most limit of them.
+func (s *Store) QuietCustomers(ctx context.Context, before time.Time, limit int) ([]Customer, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c
+		WHERE c.last_contact < ? AND c.opted_out = 0 AND c.bouncing = 0 AND c.contacts > 0 ORDER BY c.last_contact LIMIT ?`, unix(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("quiet customers: %w", err)
+	}
+	defer rows.Close()
+	var out []Customer
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// FollowupsInStateSince returns follow-ups in state whose last claim was
+// at or after t (failed and in-doubt ones new since the last digest).
+func (s *Store) FollowupsInStateSince(ctx context.Context, state string, t time.Time, limit int) ([]*Followup, error) {
+	return s.followups(ctx, ` WHERE f.state = ? AND f.claimed >= ? ORDER BY f.id LIMIT ?`, state, unix(t), limit)
+}
+
+// ForReviewSince returns messages kept for review that arrived at or after t.
+func (s *Store) ForReviewSince(ctx context.Context, t time.Time) ([]MessageSummary, error) {
+	return s.messages(ctx, ` WHERE review = 1 AND ingested >= ? ORDER BY id`, unix(t))
+}
