@@ -33,6 +33,11 @@ type Config struct {
 	Store     Store      `toml:"store"`
 	Templates Templates  `toml:"templates"`
 	Sequences []Sequence `toml:"sequence"`
+	Admin     Admin      `toml:"admin"`
+	Digest    Digest     `toml:"digest"`
+	// Rules classify customer mail, in order; the first match wins.
+	Rules    []Rule   `toml:"rule"`
+	Classify Classify `toml:"classify"`
 }
 
 // Business describes the business and its owner.
@@ -46,8 +51,23 @@ type Business struct {
 	// e.g. "Mon-Fri 09:00-17:00; Sat 10:00-14:00". Empty means any time.
 	SendHours string `toml:"send_hours"`
 
-	Location    *time.Location `toml:"-"` // loaded from Timezone
-	SendWindows []Window       `toml:"-"` // parsed from SendHours; nil = any time
+	// Holidays are dates ("2026-12-25") on which nothing goes to customers.
+	Holidays []string `toml:"holidays"`
+	// MinGap is the least time between two automatic emails to one
+	// customer (owner-bound steps and complaint handling are exempt).
+	MinGap Duration `toml:"min_gap"`
+	// DailyCap is the most customer emails sent in one local day; 0 = no cap.
+	DailyCap int `toml:"daily_cap"`
+	// MaxLate: a follow-up this late (after an outage, say) is skipped
+	// with a reason instead of being sent; 0 = never too late.
+	MaxLate Duration `toml:"max_late"`
+	// Promise is how soon the business promises a personal answer; the
+	// apology and the owner's reminders use it.
+	Promise Duration `toml:"promise"`
+
+	Location    *time.Location  `toml:"-"` // loaded from Timezone
+	SendWindows []Window        `toml:"-"` // parsed from SendHours; nil = any time
+	HolidaySet  map[string]bool `toml:"-"` // Holidays as "2006-01-02" keys
 }
 
 // IMAP is how followupd reads the business inbox.
@@ -81,6 +101,28 @@ type SMTP struct {
 	Helo               string   `toml:"helo"`     // default: the host name
 	Timeout            Duration `toml:"timeout"`  // default 30s
 	InsecureSkipVerify bool     `toml:"insecure_skip_verify"`
+	// AutoSubmitted is the Auto-Submitted header of every follow-up
+	// (RFC 3834); "" leaves it out. Default "auto-generated".
+	AutoSubmitted string `toml:"auto_submitted"`
+	// UnsubscribeURL, if set, is an https URL added to List-Unsubscribe
+	// with RFC 8058 one-click (List-Unsubscribe-Post); followupd appends
+	// ?token=... naming the customer.
+	UnsubscribeURL string `toml:"unsubscribe_url"`
+	// Auth is the SASL mechanism: "" picks the best the server offers
+	// (XOAUTH2 when a token source is set), or "plain", "login", "xoauth2".
+	Auth string `toml:"auth"`
+	// TokenCommand is run (no shell) for each new connection; its output
+	// is the XOAUTH2 access token (Gmail, Microsoft 365).
+	TokenCommand []string `toml:"token_command"`
+	// TokenFile holds the XOAUTH2 access token, re-read for each connection.
+	TokenFile string `toml:"token_file"`
+	// Rate limits sends: "30/m", "1/s", "500/h"; "" means no limit.
+	Rate string `toml:"rate"`
+	// MaxAttempts: a follow-up whose sends keep failing temporarily is
+	// given up after this many attempts. Default 8.
+	MaxAttempts int `toml:"max_attempts"`
+	// MaxRetryAge: or once it is this much past due. Default "2d".
+	MaxRetryAge Duration `toml:"max_retry_age"`
 
 	Secret string `toml:"-"` // the resolved password; empty when Username is
 }
@@ -106,6 +148,53 @@ type Sequence struct {
 	StopOnReply *bool    `toml:"stop_on_reply"` // nil = default (true)
 	Steps       []Step   `toml:"steps"`         // at least one
 }
+
+// Rule is one classification rule. Every condition given must hold (a
+// list matches when any of its items does); a rule needs at least one.
+type Rule struct {
+	Name     string   `toml:"name"`     // shown by inspect; default "rule[N]"
+	Category string   `toml:"category"` // inquiry, purchase, complaint, feedback or other
+	Tags     []string `toml:"tags"`     // added to the message's tags
+	// Words are words or phrases looked for, case-insensitively and as
+	// whole words, in the subject or the customer's own text (not quotes).
+	Words []string `toml:"words"`
+	// Subject: words or phrases looked for in the subject only.
+	Subject []string `toml:"subject"`
+	// Regex is a regular expression (RE2) over the subject and own text.
+	Regex string `toml:"regex"`
+	// From lists sender addresses ("a@b.example") or domains ("b.example").
+	From []string `toml:"from"`
+	// Header lists "Name: regex" conditions on header values.
+	Header []string `toml:"header"`
+}
+
+// Admin is the optional HTTP listener for /healthz and /metrics.
+type Admin struct {
+	// Listen is host:port; empty (the default) means off.
+	Listen string `toml:"listen"`
+	// AllowRemote must be true to listen on anything but loopback.
+	AllowRemote bool `toml:"allow_remote"`
+}
+
+// Digest is the owner's daily summary email.
+type Digest struct {
+	// Time is the local time (business.timezone) it is sent, "HH:MM";
+	// "" turns it off. Default "18:00".
+	Time string `toml:"time"`
+	// To is where it goes; default business.owner_email.
+	To string `toml:"to"`
+}
+
+// Classify says how rules apply.
+type Classify struct {
+	// Defaults adds the built-in rules (complaint, purchase, feedback and
+	// inquiry words in English and the common European languages) after
+	// the owner's. Default true.
+	Defaults *bool `toml:"defaults"`
+}
+
+// UseDefaults reports whether the built-in rules apply.
+func (c Classify) UseDefaults() bool { return c.Defaults == nil || *c.Defaults }
 
 // StopsOnReply reports whether a reply from the customer cancels the rest
 // of the sequence: StopOnReply if set, else true.
@@ -148,7 +237,8 @@ func Find(flagValue string) string {
 // its own (the required fields are empty); Parse decodes on top of it.
 func Default() *Config {
 	return &Config{
-		Business: Business{Timezone: "UTC", Location: time.UTC},
+		Business: Business{Timezone: "UTC", Location: time.UTC, MinGap: Duration{24 * time.Hour},
+			MaxLate: Duration{7 * 24 * time.Hour}, Promise: Duration{24 * time.Hour}},
 		IMAP: IMAP{
 			Security:       "tls",
 			Mailbox:        "INBOX",
@@ -158,9 +248,13 @@ func Default() *Config {
 			MaxMessageSize: 25 << 20,
 		},
 		SMTP: SMTP{
-			Security: "starttls",
-			Timeout:  Duration{30 * time.Second},
+			Security:      "starttls",
+			Timeout:       Duration{30 * time.Second},
+			AutoSubmitted: "auto-generated",
+			MaxAttempts:   8,
+			MaxRetryAge:   Duration{48 * time.Hour},
 		},
-		Store: Store{Path: "followupd.db"},
+		Store:  Store{Path: "followupd.db"},
+		Digest: Digest{Time: "18:00"},
 	}
 }

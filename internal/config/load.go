@@ -76,5 +76,9 @@ func resolve(ps *problems, cfg *Config, dir string, getenv func(string) string) 
 		ps.add("smtp.username", "is required when a password is set (empty username means no AUTH)")
 		return
 	}
-	s.Secret = resolvePassword(ps, "smtp", src, s.Username != "", getenv, dir)
+	token := len(s.TokenCommand) > 0 || s.TokenFile != ""
+	s.Secret = resolvePassword(ps, "smtp", src, s.Username != "" && !token, getenv, dir)
+	if s.TokenFile != "" && !filepath.IsAbs(s.TokenFile) {
+		s.TokenFile = filepath.Join(dir, s.TokenFile)
+	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"net"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,8 +19,27 @@ func validate(ps *problems, cfg *Config) {
 	validateBusiness(ps, &cfg.Business)
 	validateIMAP(ps, &cfg.IMAP)
 	validateSMTP(ps, &cfg.SMTP)
+	validateSMTPExtra(ps, &cfg.SMTP)
 	if cfg.Store.Path == "" {
 		ps.add("store.path", "is required")
+	}
+	if cfg.Digest.Time != "" {
+		if _, err := time.Parse("15:04", cfg.Digest.Time); err != nil {
+			ps.add("digest.time", "%q is not a time like \"18:00\"", cfg.Digest.Time)
+		}
+	}
+	if cfg.Digest.To == "" {
+		cfg.Digest.To = cfg.Business.OwnerEmail
+	} else {
+		bareAddress(ps, "digest.to", cfg.Digest.To)
+	}
+	if cfg.Admin.Listen != "" {
+		if _, _, err := net.SplitHostPort(cfg.Admin.Listen); err != nil {
+			ps.add("admin.listen", "%q is not host:port (e.g. \"127.0.0.1:9464\")", cfg.Admin.Listen)
+		}
+	}
+	for i := range cfg.Rules {
+		validateRule(ps, indexKey("rule", i), &cfg.Rules[i], i)
 	}
 	seen := map[string]int{}
 	for i := range cfg.Sequences {
@@ -53,6 +73,60 @@ func validateBusiness(ps *problems, b *Business) {
 		ps.add("business.send_hours", "%v", err)
 	}
 	b.SendWindows = ws
+	b.HolidaySet = map[string]bool{}
+	for i, h := range b.Holidays {
+		d, err := time.Parse("2006-01-02", strings.TrimSpace(h))
+		if err != nil {
+			ps.add(indexKey("business.holidays", i), "%q is not a date like \"2026-12-25\"", h)
+			continue
+		}
+		b.HolidaySet[d.Format("2006-01-02")] = true
+	}
+	if b.MinGap.Duration < 0 {
+		ps.add("business.min_gap", "must not be negative")
+	}
+	if b.MaxLate.Duration < 0 {
+		ps.add("business.max_late", "must not be negative")
+	}
+	if b.DailyCap < 0 {
+		ps.add("business.daily_cap", "must not be negative (0 = no cap)")
+	}
+}
+
+var ruleCategories = []string{"inquiry", "purchase", "complaint", "feedback", "other"}
+
+func validateRule(ps *problems, key string, r *Rule, i int) {
+	if r.Name == "" {
+		r.Name = key
+	}
+	if r.Category == "" && len(r.Tags) == 0 {
+		ps.add(key+".category", "is required (one of %s), unless the rule only adds tags", strings.Join(ruleCategories, ", "))
+	} else if r.Category != "" {
+		oneOf(ps, key+".category", r.Category, ruleCategories)
+	}
+	if len(r.Words) == 0 && len(r.Subject) == 0 && r.Regex == "" && len(r.From) == 0 && len(r.Header) == 0 {
+		ps.add(key, "needs at least one condition: words, subject, regex, from or header")
+	}
+	if r.Regex != "" {
+		if _, err := regexp.Compile(r.Regex); err != nil {
+			ps.add(key+".regex", "%v", err)
+		}
+	}
+	for j, h := range r.Header {
+		name, re, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			ps.add(indexKey(key+".header", j), "%q: want \"Name: regex\"", h)
+			continue
+		}
+		if _, err := regexp.Compile(strings.TrimSpace(re)); err != nil {
+			ps.add(indexKey(key+".header", j), "%v", err)
+		}
+	}
+	for j, t := range r.Tags {
+		if strings.ContainsAny(t, " \t#") || t == "" {
+			ps.add(indexKey(key+".tags", j), "%q: a tag is one word, without #", t)
+		}
+	}
 }
 
 func validateIMAP(ps *problems, c *IMAP) {
@@ -72,6 +146,33 @@ func validateIMAP(ps *problems, c *IMAP) {
 	positive(ps, "imap.timeout", c.Timeout)
 	if c.MaxMessageSize <= 0 {
 		ps.add("imap.max_message_size", "must be a positive number of bytes, got %d", c.MaxMessageSize)
+	}
+}
+
+var rateRE = regexp.MustCompile(`^\s*[1-9][0-9]*\s*/\s*([0-9]*\s*(s|sec|second|m|min|minute|h|hour|d|day)|[0-9.]+(ns|us|µs|ms|s|m|h)([0-9.]+(ns|us|µs|ms|s|m|h))*)\s*$`)
+
+func validateSMTPExtra(ps *problems, c *SMTP) {
+	if c.Rate != "" && !rateRE.MatchString(c.Rate) {
+		ps.add("smtp.rate", "%q is not a rate such as \"30/m\", \"1/s\" or \"500/h\"", c.Rate)
+	}
+	oneOf(ps, "smtp.auth", c.Auth, []string{"", "plain", "login", "xoauth2"})
+	if len(c.TokenCommand) > 0 && c.TokenFile != "" {
+		ps.add("smtp.token_file", "set token_command or token_file, not both")
+	}
+	if (len(c.TokenCommand) > 0 || c.TokenFile != "") && c.Username == "" {
+		ps.add("smtp.username", "is required with an XOAUTH2 token (the account the token is for)")
+	}
+	if c.UnsubscribeURL != "" {
+		u, err := url.Parse(c.UnsubscribeURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			ps.add("smtp.unsubscribe_url", "%q is not an https URL (RFC 8058 one-click needs https)", c.UnsubscribeURL)
+		}
+	}
+	if c.MaxAttempts < 1 {
+		ps.add("smtp.max_attempts", "must be at least 1")
+	}
+	if v := c.AutoSubmitted; v != "" && v != "auto-generated" && v != "auto-replied" && v != "auto-notified" {
+		ps.add("smtp.auto_submitted", "%q: want auto-generated, auto-replied, auto-notified or \"\" (RFC 3834)", v)
 	}
 }
 
