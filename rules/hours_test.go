@@ -45,7 +45,7 @@ func TestNextAllowedMovesIntoTheSendingWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := NextAllowed(at(tt.in), tt.windows, chicago)
+			got := NextAllowed(at(tt.in), tt.windows, chicago, nil)
 			if want := at(tt.want); !got.Equal(want) {
 				t.Errorf("NextAllowed(%s) = %s, want %s", tt.in, got.In(chicago).Format("2006-01-02 15:04 MST"), want.Format("2006-01-02 15:04 MST"))
 			}
