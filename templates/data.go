@@ -1,17 +1,25 @@
 package templates
 
-import (
-	"strings"
-	"time"
-	"unicode"
-)
+import "time"
 
-// Data is everything a template can use. Fields are filled by the daemon
-// from the store; text from email is data, never template code.
+// Data is everything a template can use. The daemon fills it from the store
+// and the config; text that came from email is data, never template code,
+// and is escaped in HTML and Markdown output.
 type Data struct {
 	Customer Customer
 	Business Business
-	Message  Message // the customer's message that started the sequence
+	Message  Message  // the customer's message that started the sequence
+	Case     *Case    // the complaint this follow-up is about; nil when there is none
+	Followup Followup // which sequence step is being sent
+	// Unsubscribe is a mailto: address or URL where the customer can stop
+	// these emails; customer-facing defaults print it in a footer line when
+	// it is not empty.
+	Unsubscribe string
+	// Promise is what the business promised, such as "within 24 hours";
+	// may be empty.
+	Promise string
+	Digest  *Digest // the owner's daily digest; nil except for the digest template
+	Now     time.Time
 }
 
 // Customer is the recipient as followupd remembers them.
@@ -31,66 +39,97 @@ type Business struct {
 	Name       string
 	OwnerName  string
 	OwnerEmail string
+	// Address is the shop address followupd reads and sends from: the one
+	// the owner Bccs on replies. May be empty.
+	Address string
 }
 
 // Message is the customer's message a follow-up answers.
 type Message struct {
-	Subject string
-	Date    time.Time
+	Subject  string
+	Date     time.Time
+	From     string // the sender as displayed: "Ana López <ana@example.com>"
+	Text     string // the customer's own words (an excerpt of at most 1000 characters), for the owner's alerts
+	Category string // how it was classified: "inquiry", "complaint", ...
 }
 
-// Sample returns data for a made-up customer, used by Check and previews.
-func Sample() Data {
-	return Data{
-		Customer: Customer{Name: "Ana López", FirstName: "Ana", Email: "ana@example.com", FirstTime: true, Contacts: 1},
-		Business: Business{Name: "Acme Bikes", OwnerName: "Pam", OwnerEmail: "owner@example.com"},
-		Message:  Message{Subject: "Do you have the blue cruiser in a medium?", Date: time.Date(2026, 3, 2, 15, 4, 5, 0, time.UTC)},
-	}
+// Case is an open or resolved complaint.
+type Case struct {
+	ID       int64
+	Opened   time.Time
+	Age      string // how long it has been open, "3 days" (see Age)
+	Subject  string
+	Resolved time.Time // zero while open
 }
 
-// FirstName guesses a first name from a display name: "Ana María López"
-// gives "Ana", "López, Ana" gives "Ana", "JOHN SMITH" gives "John". Names
-// that do not look like a person's (an address, a company, digits) give "".
-func FirstName(display string) string {
-	name := strings.TrimSpace(strings.Trim(display, `"' `))
-	if name == "" || strings.ContainsAny(name, "@<>") {
-		return ""
-	}
-	if last, first, ok := strings.Cut(name, ","); ok && strings.TrimSpace(first) != "" && !strings.Contains(strings.TrimSpace(last), " ") {
-		name = strings.TrimSpace(first)
-	}
-	fields := strings.Fields(name)
-	// Skip honorifics.
-	for len(fields) > 1 {
-		switch strings.ToLower(strings.TrimSuffix(fields[0], ".")) {
-		case "mr", "mrs", "ms", "miss", "dr", "herr", "frau", "sr", "sra", "mme", "m", "prof":
-			fields = fields[1:]
-			continue
-		}
-		break
-	}
-	if len(fields) == 0 {
-		return ""
-	}
-	first := fields[0]
-	letters := 0
-	for _, r := range first {
-		switch {
-		case unicode.IsLetter(r):
-			letters++
-		case r == '-' || r == '\'' || r == '.' || r == '’':
-		default:
-			return ""
-		}
-	}
-	if letters == 0 {
-		return ""
-	}
-	// Tame SHOUTED names; leave mixed case ("McKenzie", "DeShawn") alone.
-	if strings.ToUpper(first) == first && letters > 1 {
-		rs := []rune(strings.ToLower(first))
-		rs[0] = unicode.ToUpper(rs[0])
-		first = string(rs)
-	}
-	return first
+// Followup says which step of which sequence is being sent.
+type Followup struct {
+	Sequence string
+	Template string
+	Step     int // 0 for the first step
+}
+
+// Digest is the owner's daily summary. Each list may be empty; a template
+// shows a section only when its list is not.
+type Digest struct {
+	Date         time.Time
+	NewCustomers []DigestCustomer
+	OpenCases    []DigestCase
+	Expiring     []DigestPromise // promises about to expire
+	Feedback     []DigestFeedback
+	Unattributed []DigestMessage // forwards whose customer could not be found
+	Failed       []DigestFollowup
+	InDoubt      []DigestFollowup // maybe sent: the connection dropped before the server confirmed
+	Tomorrow     []DigestFollowup // planned for the next day
+}
+
+// Empty reports whether the digest has nothing to say: every list is empty.
+// A nil digest is empty.
+func (d *Digest) Empty() bool {
+	return d == nil || len(d.NewCustomers)+len(d.OpenCases)+len(d.Expiring)+len(d.Feedback)+
+		len(d.Unattributed)+len(d.Failed)+len(d.InDoubt)+len(d.Tomorrow) == 0
+}
+
+// DigestCustomer is a customer who wrote for the first time.
+type DigestCustomer struct {
+	Name, Email string
+	First       time.Time
+	Category    string
+}
+
+// DigestCase is an open complaint.
+type DigestCase struct {
+	ID                            int64
+	Customer, Email, Subject, Age string
+	Opened                        time.Time
+	OwnerAnswered                 bool
+}
+
+// DigestPromise is a promise about to expire.
+type DigestPromise struct {
+	Customer, Email, Subject string
+	Due                      time.Time
+	Left                     string // time left, "3 hours"
+}
+
+// DigestFeedback is what a customer answered to a feedback request.
+type DigestFeedback struct {
+	Customer, Email string
+	Rating          int // 1 to 5; 0 when they gave none
+	Text            string
+	Received        time.Time
+}
+
+// DigestMessage is a forwarded message whose customer could not be found.
+type DigestMessage struct {
+	Subject, From string
+	Received      time.Time
+	UID           uint32
+}
+
+// DigestFollowup is a follow-up that failed, is in doubt, or is planned.
+type DigestFollowup struct {
+	ID                               int64
+	Customer, Email, Template, Error string
+	When                             time.Time
 }
