@@ -1,42 +1,76 @@
 // Package mailer builds follow-up emails with go-mail and sends them over
-// SMTP. It sets the headers that keep a follow-up in the customer's thread
-// (Message-ID, In-Reply-To, References) and mark it automatic
-// (Auto-Submitted), reuses one SMTP connection between sends, and
-// classifies every failure as temporary or permanent (*Error). It never
-// touches the database. Nothing that comes from a customer is passed to
-// go-mail as a preformatted header: names, subjects and ids are cleaned of
-// control characters and encoded by go-mail.
+// SMTP.
+//
+// Building: it sets the headers that keep a follow-up in the customer's
+// thread (Message-ID, In-Reply-To, References), mark it automatic
+// (Auto-Submitted) and let the customer stop it (List-Unsubscribe, with
+// RFC 8058 one-click when an https URL is given), with an optional HTML
+// alternative. Nothing that comes from a customer is passed to go-mail as
+// a preformatted header: names, subjects and ids are cleaned of control
+// characters, addresses must be bare addresses, and go-mail encodes the
+// rest (RFC 2047). The same Mail always gives the same bytes (Build), and
+// Send sends exactly those bytes.
+//
+// Sending: plain, STARTTLS (mandatory: never a silent downgrade) or
+// implicit TLS, with certificates verified unless told otherwise; AUTH
+// PLAIN, LOGIN or XOAUTH2 with a token read afresh for each connection;
+// one connection reused between sends; an optional rate limit; a deadline
+// on every step. Every failure is an *Error saying whether it is
+// temporary, permanent, about the recipient, a configuration problem, or
+// in doubt (the server may have the message). It never touches the
+// database.
 package mailer
 
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/mail"
-	"strconv"
+	"os"
+	"strings"
 	"sync"
 	"time"
+)
 
-	gomail "github.com/wneessen/go-mail"
+// Values of Config.Security.
+const (
+	SecurityNone     = "none"     // plain SMTP (a local relay)
+	SecurityStartTLS = "starttls" // port 587: STARTTLS, required
+	SecurityTLS      = "tls"      // port 465: TLS from the first byte
 )
 
 // Config says how to reach the SMTP server.
 type Config struct {
 	Address  string // host:port
-	Security string // none | starttls | tls
+	Security string // none | starttls (the default) | tls
 	Username string // empty: no AUTH
-	Password string
-	Helo     string
-	Timeout  time.Duration // each dial and command; 0 means 30s
+	Password string // the password, or a static XOAUTH2 token
+	// Auth chooses the AUTH mechanism: "" picks XOAUTH2 when a token
+	// source is set, else PLAIN or LOGIN, whichever the server offers
+	// first in that order; "plain", "login" or "xoauth2" insist on one.
+	// Credentials are only sent over TLS, or to a loopback address.
+	Auth string
+	// TokenCommand, if set, is run (without a shell, under Timeout) before
+	// each new connection; its trimmed stdout is the XOAUTH2 access token.
+	TokenCommand []string
+	// TokenFile, if set, is read before each new connection; its trimmed
+	// content is the XOAUTH2 access token (kept fresh by another program).
+	TokenFile string
+	Helo      string        // EHLO name; empty: the host name
+	Timeout   time.Duration // the dial with TLS, EHLO and AUTH, then each command and the DATA; 0 means 30s
 	// TLS overrides the TLS configuration (tests use it for their own CA).
 	TLS *tls.Config
 	// InsecureSkipVerify turns certificate checks off.
 	InsecureSkipVerify bool
-	// Dial, if set, replaces the network dialer.
+	// Dial, if set, replaces the network dialer (TLS is still done here).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// IdleTimeout closes a reused connection unused for this long; 0 means 30s.
 	IdleTimeout time.Duration
+	// Rate limits sending, as ParseRate reads it ("30/m", "1/s",
+	// "500/h"); "" is unlimited. Send waits for its turn.
+	Rate string
 }
 
 // Mail is one follow-up to send.
@@ -46,129 +80,187 @@ type Mail struct {
 	ReplyTo       *mail.Address // optional
 	Subject       string
 	Text          string
-	MessageID     string // without angle brackets
+	HTML          string // optional: with it the mail is multipart/alternative
+	MessageID     string // without angle brackets; empty: a random one
 	InReplyTo     string // the customer's Message-ID, without brackets
 	References    []string
-	Date          time.Time
-	AutoSubmitted string // e.g. "auto-generated"; empty: no header
+	Date          time.Time // zero: now
+	AutoSubmitted string    // e.g. "auto-generated"; empty: no header
+	// UnsubscribeMailto, e.g. "mailto:shop+unsubscribe-TOKEN@example.test?subject=unsubscribe",
+	// goes into List-Unsubscribe.
+	UnsubscribeMailto string
+	// UnsubscribeURL, an https URL, goes into List-Unsubscribe too, with
+	// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058): the
+	// URL must unsubscribe on a POST without further confirmation.
+	UnsubscribeURL string
 }
 
 // Mailer sends mail over one reused SMTP connection. It is safe for
 // concurrent use; sends are serialized.
 type Mailer struct {
-	cfg Config
+	cfg  Config
+	host string
+	helo string
+	tls  *tls.Config
+	rate Rate
 
-	mu       sync.Mutex
-	client   *gomail.Client
+	rateMu   sync.Mutex
+	nextTurn time.Time // the earliest start of the next send
+
+	slot chan struct{} // holds the connection; taken with ctx
+	// Guarded by slot:
+	sess     *session
 	lastUsed time.Time
 }
 
-// New returns a Mailer; it connects on the first Send.
+// New checks cfg and returns a Mailer; it connects on the first Send.
 func New(cfg Config) (*Mailer, error) {
-	if _, _, err := net.SplitHostPort(cfg.Address); err != nil {
+	host, _, err := net.SplitHostPort(cfg.Address)
+	if err != nil {
 		return nil, fmt.Errorf("smtp address %q: %w", cfg.Address, err)
 	}
-	if cfg.Timeout == 0 {
+	var problems []error
+	switch cfg.Security {
+	case "":
+		cfg.Security = SecurityStartTLS
+	case SecurityNone, SecurityStartTLS, SecurityTLS:
+	default:
+		problems = append(problems, fmt.Errorf("smtp security %q: want none, starttls or tls", cfg.Security))
+	}
+	switch strings.ToLower(cfg.Auth) {
+	case AuthAuto, AuthPlain, AuthLogin, AuthXOAUTH2:
+	default:
+		problems = append(problems, fmt.Errorf("smtp auth %q: want plain, login, xoauth2 or empty for automatic", cfg.Auth))
+	}
+	if len(cfg.TokenCommand) > 0 && cfg.TokenFile != "" {
+		problems = append(problems, errors.New("smtp token_command and token_file: set one, not both"))
+	}
+	if len(cfg.TokenCommand) > 0 && cfg.TokenCommand[0] == "" {
+		problems = append(problems, errors.New("smtp token_command: the program is empty"))
+	}
+	if cfg.mechanism() == AuthXOAUTH2 || len(cfg.TokenCommand) > 0 || cfg.TokenFile != "" {
+		if cfg.Username == "" {
+			problems = append(problems, errors.New("smtp xoauth2 needs a username"))
+		}
+		if cfg.mechanism() != AuthXOAUTH2 {
+			problems = append(problems, fmt.Errorf("smtp auth %q cannot use a token; use xoauth2", cfg.Auth))
+		}
+		if len(cfg.TokenCommand) == 0 && cfg.TokenFile == "" && cfg.Password == "" {
+			problems = append(problems, errors.New("smtp xoauth2 needs token_command, token_file or the token as password"))
+		}
+	}
+	rate, err := ParseRate(cfg.Rate)
+	if err != nil {
+		problems = append(problems, fmt.Errorf("smtp %w", err))
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	if cfg.IdleTimeout == 0 {
+	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 30 * time.Second
 	}
-	return &Mailer{cfg: cfg}, nil
-}
-
-func (m *Mailer) newClient() (*gomail.Client, error) {
-	host, portStr, _ := net.SplitHostPort(m.cfg.Address)
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return nil, fmt.Errorf("smtp port %q: %w", portStr, err)
-	}
-	tlsConf := m.cfg.TLS
+	tlsConf := cfg.TLS
 	if tlsConf == nil {
-		tlsConf = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+		tlsConf = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
 	tlsConf = tlsConf.Clone()
 	if tlsConf.ServerName == "" {
 		tlsConf.ServerName = host
 	}
-	tlsConf.InsecureSkipVerify = tlsConf.InsecureSkipVerify || m.cfg.InsecureSkipVerify
-	opts := []gomail.Option{
-		gomail.WithPort(port),
-		gomail.WithTimeout(m.cfg.Timeout),
-		gomail.WithTLSConfig(tlsConf),
+	tlsConf.InsecureSkipVerify = tlsConf.InsecureSkipVerify || cfg.InsecureSkipVerify
+	helo := cfg.Helo
+	if helo == "" {
+		if helo, err = os.Hostname(); err != nil || helo == "" {
+			helo = "localhost"
+		}
 	}
-	switch m.cfg.Security {
-	case "none":
-		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
-	case "starttls", "":
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
-	case "tls":
-		opts = append(opts, gomail.WithSSL(), gomail.WithTLSPolicy(gomail.NoTLS))
-	default:
-		return nil, fmt.Errorf("smtp security %q: want none, starttls or tls", m.cfg.Security)
-	}
-	if m.cfg.Helo != "" {
-		opts = append(opts, gomail.WithHELO(m.cfg.Helo))
-	}
-	if m.cfg.Username != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
-			gomail.WithUsername(m.cfg.Username), gomail.WithPassword(m.cfg.Password))
-	}
-	if m.cfg.Dial != nil {
-		opts = append(opts, gomail.WithDialContextFunc(m.cfg.Dial))
-	}
-	return gomail.NewClient(host, opts...)
+	return &Mailer{cfg: cfg, host: host, helo: helo, tls: tlsConf, rate: rate,
+		slot: make(chan struct{}, 1)}, nil
 }
 
-// Send delivers one mail. Its error, if any, is an *Error saying whether
-// trying again later may help and whether the server may have accepted it.
+// Build returns the message exactly as Send would send it (RFC 5322, CRLF
+// line ends), e.g. to APPEND the same message to the Sent folder. The
+// bytes depend only on ml, so Build and Send agree as long as ml sets
+// MessageID and Date. Its error, if any, is an *Error at StageBuild.
+func (m *Mailer) Build(ml *Mail) ([]byte, error) {
+	msg, err := render(ml)
+	if err != nil {
+		return nil, buildError(err)
+	}
+	return msg.raw, nil
+}
+
+func buildError(err error) *Error {
+	var ce *configError
+	return &Error{Permanent: true, Config: errors.As(err, &ce), Stage: StageBuild, Err: err}
+}
+
+// Send delivers one mail: the bytes Build returns for it. It waits for
+// its turn under the rate limit and for other sends to finish, as long as
+// ctx allows; cancelling ctx aborts the SMTP conversation. Its error, if
+// any, is an *Error saying whether trying again later may help and
+// whether the server may have accepted the message.
 func (m *Mailer) Send(ctx context.Context, ml *Mail) error {
-	msg, err := build(ml)
+	msg, err := render(ml)
 	if err != nil {
-		return &Error{Permanent: true, Stage: StageBuild, Err: err}
+		return buildError(err)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.client != nil && time.Since(m.lastUsed) > m.cfg.IdleTimeout {
-		m.closeLocked()
+	if err := m.waitTurn(ctx); err != nil {
+		return &Error{Stage: StageWait, Err: err}
 	}
-	if m.client == nil {
-		c, err := m.newClient()
-		if err != nil {
-			return &Error{Permanent: true, Stage: StageConnect, Err: err}
-		}
-		dctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout)
-		err = c.DialWithContext(dctx)
-		cancel()
-		if err != nil {
-			return classify(err, StageConnect)
-		}
-		m.client = c
+	select {
+	case m.slot <- struct{}{}:
+	case <-ctx.Done():
+		return &Error{Stage: StageWait, Err: ctx.Err()}
 	}
-	// go-mail takes no context on Send: close the connection to abandon it.
-	stop := context.AfterFunc(ctx, func() { m.client.Close() })
-	err = m.client.Send(msg)
-	stop()
+	defer func() { <-m.slot }()
+	if e := m.ready(ctx); e != nil {
+		return e
+	}
+	e := m.sess.transact(ctx, msg)
 	m.lastUsed = time.Now()
-	if err != nil {
+	if e != nil {
 		// The connection may be in any state: start afresh next time.
-		m.closeLocked()
-		return classify(err, "")
+		m.sess.close()
+		m.sess = nil
+		return e
 	}
 	return nil
 }
 
-// Close closes the reused connection, if any.
+// ready makes sure m.sess is a working connection: the reused one if it
+// is recent and answers NOOP, else a new one.
+func (m *Mailer) ready(ctx context.Context) *Error {
+	if m.sess != nil && (time.Since(m.lastUsed) > m.cfg.IdleTimeout || !m.sess.alive()) {
+		m.sess.close()
+		m.sess = nil
+	}
+	if m.sess != nil {
+		return nil
+	}
+	s, err := m.connect(ctx)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return e
+		}
+		return classify(err, StageConnect)
+	}
+	m.sess = s
+	return nil
+}
+
+// Close says QUIT on the reused connection, if any, and closes it. It
+// waits for a send in progress (bounded by its timeouts).
 func (m *Mailer) Close() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.closeLocked()
-	return nil
-}
-
-func (m *Mailer) closeLocked() {
-	if m.client != nil {
-		m.client.Close()
-		m.client = nil
+	m.slot <- struct{}{}
+	defer func() { <-m.slot }()
+	if m.sess != nil {
+		m.sess.quit()
+		m.sess = nil
 	}
+	return nil
 }

@@ -3,6 +3,7 @@ package mailer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/mail"
@@ -15,17 +16,32 @@ import (
 
 func startSMTP(t *testing.T) (*testserver.SMTP, *Mailer) {
 	t.Helper()
+	return startSMTPWith(t, Config{Security: "none", Timeout: 5 * time.Second})
+}
+
+// startSMTPWith starts a plain test server and a Mailer for it with cfg
+// (Address filled in).
+func startSMTPWith(t *testing.T, cfg Config) (*testserver.SMTP, *Mailer) {
+	t.Helper()
 	srv, err := testserver.StartSMTP()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	m, err := New(Config{Address: srv.Addr(), Security: "none", Timeout: 5 * time.Second})
+	return srv, newMailer(t, srv, cfg)
+}
+
+func newMailer(t *testing.T, srv *testserver.SMTP, cfg Config) *Mailer {
+	t.Helper()
+	if cfg.Address == "" {
+		cfg.Address = srv.Addr()
+	}
+	m, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	return srv, m
+	return m
 }
 
 func sample() *Mail {
@@ -129,47 +145,127 @@ func TestCustomerDataCannotAddHeadersOrRecipients(t *testing.T) {
 }
 
 func TestSMTPFailuresAreClassified(t *testing.T) {
+	// Far more than the socket buffers hold: the client is still writing
+	// when FaultDropMidData closes the connection.
+	big := strings.Repeat("A long follow-up line that goes on and on to fill the socket buffers.\n", 1<<16)
 	tests := []struct {
 		name       string
 		fault      testserver.Fault
-		rejectRcpt bool
+		rejectRcpt int // reply code for RCPT TO, 0: accept
+		text       string
 		permanent  bool
 		recipient  bool
 		inDoubt    bool
 		wantCode   int
+		stage      string
+		reply      string // the whole Reply, if set
 	}{
-		{name: "451 at end of data is temporary", fault: testserver.FaultTemp, wantCode: 451},
-		{name: "550 at end of data is permanent", fault: testserver.FaultPerm, permanent: true, wantCode: 550},
-		{name: "550 to RCPT is permanent and about the recipient", rejectRcpt: true, permanent: true, recipient: true, wantCode: 550},
-		{name: "drop after the dot is in doubt", fault: testserver.FaultDropAfterDot, inDoubt: true},
+		{name: "451 at end of data is temporary", fault: testserver.FaultTemp, wantCode: 451, stage: StageDot,
+			reply: "451 4.3.0 temporary failure, try again later"},
+		{name: "550 5.1.1 at end of data is permanent and about the recipient", fault: testserver.FaultPerm,
+			permanent: true, recipient: true, wantCode: 550, stage: StageDot, reply: "550 5.1.1 mailbox unavailable"},
+		{name: "550 to RCPT is permanent and about the recipient", rejectRcpt: 550, permanent: true, recipient: true,
+			wantCode: 550, stage: StageRcpt, reply: "550 5.0.0 <ana@example.com>: Recipient address rejected: no such user here"},
+		{name: "450 to RCPT is temporary and not held against the recipient", rejectRcpt: 450, wantCode: 450, stage: StageRcpt},
+		{name: "drop after the dot is in doubt", fault: testserver.FaultDropAfterDot, inDoubt: true, stage: StageDot},
+		{name: "drop after the whole message but before the reply is in doubt", fault: testserver.FaultDropBeforeDot, inDoubt: true, stage: StageDot},
+		{name: "drop while writing the data is temporary and not in doubt", fault: testserver.FaultDropMidData, text: big, stage: StageData},
+		{name: "stall after the dot times out, temporary and in doubt", fault: testserver.FaultStall, inDoubt: true, stage: StageDot},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, m := startSMTP(t)
+			srv, m := startSMTPWith(t, Config{Security: "none", Timeout: time.Second})
 			srv.SetFault(func(int, []string) testserver.Fault { return tt.fault })
-			if tt.rejectRcpt {
-				srv.RejectRcpt("ana@example.com", 550, "5.1.1 no such user here")
+			if tt.rejectRcpt != 0 {
+				srv.RejectRcpt("ana@example.com", tt.rejectRcpt, "<ana@example.com>: Recipient address rejected: no such user here")
 			}
-			err := m.Send(context.Background(), sample())
+			ml := sample()
+			if tt.text != "" {
+				ml.Text = tt.text
+			}
+			err := m.Send(context.Background(), ml)
 			var e *Error
 			if !errors.As(err, &e) {
 				t.Fatalf("error %v (%T) is not a *mailer.Error", err, err)
 			}
-			if e.Permanent != tt.permanent || e.Recipient != tt.recipient || e.InDoubt() != tt.inDoubt || e.Code != tt.wantCode {
-				t.Errorf("got permanent=%v recipient=%v inDoubt=%v code=%d (%v); want %v %v %v %d",
-					e.Permanent, e.Recipient, e.InDoubt(), e.Code, e, tt.permanent, tt.recipient, tt.inDoubt, tt.wantCode)
+			if e.Permanent != tt.permanent || e.Recipient != tt.recipient || e.InDoubt() != tt.inDoubt || e.Code != tt.wantCode || e.Stage != tt.stage {
+				t.Errorf("got permanent=%v recipient=%v inDoubt=%v code=%d stage=%s (%v); want %v %v %v %d %s",
+					e.Permanent, e.Recipient, e.InDoubt(), e.Code, e.Stage, e, tt.permanent, tt.recipient, tt.inDoubt, tt.wantCode, tt.stage)
 			}
-			if tt.rejectRcpt && !strings.Contains(err.Error(), "no such user here") {
+			if e.Config {
+				t.Errorf("a refusal of one message is flagged as a configuration problem: %v", e)
+			}
+			if tt.reply != "" && e.Reply != tt.reply {
+				t.Errorf("Reply = %q, want %q", e.Reply, tt.reply)
+			}
+			if tt.wantCode == 0 && e.Reply != "" {
+				t.Errorf("Reply = %q without a reply", e.Reply)
+			}
+			if tt.rejectRcpt != 0 && !strings.Contains(err.Error(), "no such user here") {
 				t.Errorf("error %q does not keep the server's reply", err)
 			}
 			// After any failure the next send starts a fresh connection.
 			srv.SetFault(nil)
-			if !tt.rejectRcpt {
+			if tt.rejectRcpt == 0 {
 				if err := m.Send(context.Background(), sample()); err != nil {
 					t.Errorf("send after the failure: %v", err)
 				}
 			}
 		})
+	}
+}
+
+func TestSendsReuseOneConnection(t *testing.T) {
+	srv, m := startSMTP(t)
+	for i := range 3 {
+		ml := sample()
+		ml.MessageID = fmt.Sprintf("fu.%d@example.test", i)
+		if err := m.Send(context.Background(), ml); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	if n := srv.Connections(); n != 1 {
+		t.Errorf("three sends used %d connections, want 1", n)
+	}
+	if n := len(srv.Messages()); n != 3 {
+		t.Errorf("captured %d messages, want 3", n)
+	}
+}
+
+func TestReusedConnectionDroppedByServerIsReplacedSilently(t *testing.T) {
+	srv, m := startSMTP(t)
+	if err := m.Send(context.Background(), sample()); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop() // closes the idle connection, as a server's idle timeout does
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send(context.Background(), sample()); err != nil {
+		t.Fatalf("send after the server closed the idle connection: %v", err)
+	}
+	if n := srv.Connections(); n != 2 {
+		t.Errorf("connections = %d, want 2", n)
+	}
+}
+
+func TestCancelledContextAbortsAStalledSend(t *testing.T) {
+	srv, m := startSMTPWith(t, Config{Security: "none", Timeout: time.Minute})
+	reached := make(chan struct{})
+	srv.SetFault(func(int, []string) testserver.Fault { close(reached); return testserver.FaultStall })
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-reached; cancel() }()
+	// The timeout is a minute: only the cancellation can end this send.
+	err := m.Send(ctx, sample())
+	var e *Error
+	if !errors.As(err, &e) || e.Permanent || e.Config {
+		t.Fatalf("cancelled send: %v, want a temporary *Error", err)
+	}
+	// Whether the dot was out when ctx ended decides InDoubt; either way
+	// the next send works on a fresh connection.
+	srv.SetFault(nil)
+	if err := m.Send(context.Background(), sample()); err != nil {
+		t.Fatalf("send after a cancelled one: %v", err)
 	}
 }
 

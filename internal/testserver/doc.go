@@ -9,7 +9,9 @@
 //     in IDLE get an untagged EXISTS.
 //   - SMTP: an in-process go-smtp server that captures every accepted
 //     message and can inject faults (4xx, 5xx, dropped connections, stalls)
-//     and per-recipient rejections.
+//     and per-recipient rejections. StartSMTPTLS adds STARTTLS or
+//     implicit TLS with a certificate from a TestCA made at run time;
+//     SetAuthMechanisms offers AUTH LOGIN and XOAUTH2 besides PLAIN.
 //   - Dovecot: a real Dovecot started as a separate process with its own
 //     configuration in a directory the caller owns, for the truth.
 //

@@ -2,6 +2,7 @@ package testserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -23,7 +25,7 @@ type Captured struct {
 	At   time.Time
 }
 
-// Fault is what the SMTP server does at the end of DATA.
+// Fault is what the SMTP server does with the content of a DATA.
 type Fault int
 
 const (
@@ -42,6 +44,10 @@ const (
 	FaultDropAfterDot
 	// FaultStall reads the data and never replies, until Stop or Close.
 	FaultStall
+	// FaultDropMidData reads the first line of the data, then closes the
+	// connection: the client is still writing and the final dot never
+	// arrives. Nothing is captured.
+	FaultDropMidData
 )
 
 // SMTP is an in-process SMTP server on 127.0.0.1 that captures messages.
@@ -65,6 +71,13 @@ type SMTP struct {
 	rejects  map[string]*smtp.SMTPError
 	authUser string
 	authPass string
+
+	// Set by StartSMTPTLS and SetAuthMechanisms (smtp_tls.go, smtp_auth.go).
+	tlsMode   SMTPTLSMode
+	tlsConf   *tls.Config
+	conns     atomic.Int64 // connections accepted
+	authMechs []string     // nil: PLAIN
+	authUsed  []string     // mechanisms of successful AUTHs, in order
 }
 
 // StartSMTP starts an SMTP server on 127.0.0.1 on a free port that accepts
@@ -93,6 +106,7 @@ func (s *SMTP) start(addr string) error {
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
 	srv.ErrorLog = log.New(io.Discard, "", 0)
+	ln = s.withTLS(srv, ln)
 	served := make(chan error, 1)
 	s.ln, s.tr, s.served = ln, tr, served
 	s.mu.Lock()
@@ -104,8 +118,9 @@ func (s *SMTP) start(addr string) error {
 	return nil
 }
 
-// SetFault installs f, called at the end of each DATA with the 1-based
-// count of DATA attempts so far and the recipients. nil means FaultNone.
+// SetFault installs f, called when each DATA's content begins with the
+// 1-based count of DATA attempts so far and the recipients; the fault
+// takes effect as documented for each Fault. nil means FaultNone.
 func (s *SMTP) SetFault(f func(n int, rcpt []string) Fault) {
 	s.mu.Lock()
 	s.fault = f

@@ -1,6 +1,7 @@
 package testserver
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"strings"
@@ -27,21 +28,24 @@ func (ss *smtpSession) AuthMechanisms() []string {
 	if ss.s.authUser == "" {
 		return nil
 	}
+	if ss.s.authMechs != nil {
+		return append([]string(nil), ss.s.authMechs...)
+	}
 	return []string{sasl.Plain}
 }
 
 func (ss *smtpSession) Auth(mech string) (sasl.Server, error) {
 	if mech != sasl.Plain {
+		return ss.authOther(mech) // smtp_auth.go
+	}
+	if !ss.offers(mech) {
 		return nil, smtp.ErrAuthUnknownMechanism
 	}
 	return sasl.NewPlainServer(func(identity, username, password string) error {
-		ss.s.mu.Lock()
-		ok := ss.s.authUser != "" && username == ss.s.authUser && password == ss.s.authPass
-		ss.s.mu.Unlock()
-		if !ok || (identity != "" && identity != username) {
+		if !ss.s.checkAuth(username, password) || (identity != "" && identity != username) {
 			return smtp.ErrAuthFailed
 		}
-		ss.authed = true
+		ss.authSucceeded(mech)
 		return nil
 	}), nil
 }
@@ -69,20 +73,25 @@ func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *smtpSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	msg := Captured{From: ss.from, To: append([]string(nil), ss.to...), Data: data, At: time.Now()}
-
 	ss.s.mu.Lock()
 	ss.s.attempts++
 	n, f, stall := ss.s.attempts, ss.s.fault, ss.s.stall
 	ss.s.mu.Unlock()
 	fault := FaultNone
 	if f != nil {
-		fault = f(n, msg.To)
+		fault = f(n, append([]string(nil), ss.to...))
 	}
+	if fault == FaultDropMidData {
+		bufio.NewReader(r).ReadString('\n') // the client goes on writing
+		abort(ss.conn.Conn())
+		return errDropped
+	}
+
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	msg := Captured{From: ss.from, To: append([]string(nil), ss.to...), Data: data, At: time.Now()}
 
 	switch fault {
 	case FaultTemp:

@@ -1,6 +1,7 @@
 package testserver
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -100,6 +101,9 @@ func (c *trackedConn) Close() error {
 // abort closes the raw connection without reporting it, for fault
 // injection from inside a handler whose goroutine still has work to do.
 func abort(c net.Conn) {
+	if tlc, ok := c.(*tls.Conn); ok {
+		c = tlc.NetConn()
+	}
 	if tc, ok := c.(*trackedConn); ok {
 		tc.Conn.Close()
 		return
