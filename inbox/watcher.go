@@ -64,6 +64,8 @@ type Options struct {
 	Debug io.Writer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OnReconnect, if set, is called each time the connection is lost.
+	OnReconnect func()
 }
 
 // Status is what the watcher can say about itself.
@@ -147,6 +149,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		w.mu.Lock()
 		w.status.Reconnects++
 		w.mu.Unlock()
+		if w.opts.OnReconnect != nil {
+			w.opts.OnReconnect()
+		}
 		w.log.Warn("imap connection lost, reconnecting", "err", err)
 		if !bo.Wait(ctx) {
 			return nil

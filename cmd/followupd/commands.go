@@ -13,7 +13,6 @@ import (
 	"github.com/followupd/followupd/internal/config"
 	"github.com/followupd/followupd/internal/daemon"
 	"github.com/followupd/followupd/internal/store"
-	"github.com/followupd/followupd/templates"
 )
 
 func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
@@ -57,7 +56,14 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
-	// SIGTERM/SIGINT: stop cleanly; a second one exits at once.
+	d, err := daemon.New(ctx, cfg, daemon.Options{Log: log, Debug: *debug})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer d.Close()
+	// SIGTERM/SIGINT: stop cleanly; a second one exits at once. SIGHUP:
+	// reload the config and templates, keeping the old ones if they are bad.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	sigs := make(chan os.Signal, 2)
@@ -68,23 +74,20 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 		for sig := range sigs {
 			switch {
 			case sig == syscall.SIGHUP:
-				log.Warn("SIGHUP: reloading is not supported yet; restart followupd to apply changes")
+				reload(log, d, cfg.File)
 			case stopping:
 				log.Error("second signal: exiting now", "signal", sig.String())
 				os.Exit(1)
 			default:
 				stopping = true
-				log.Info("stopping: finishing the send in flight", "signal", sig.String())
+				log.Info("stopping: no new work; finishing the send in flight", "signal", sig.String())
 				stop()
 			}
 		}
 	}()
-	d, err := daemon.New(ctx, cfg, daemon.Options{Log: log, Debug: *debug})
-	if err != nil {
-		log.Error("start", "err", err)
-		return 1
+	if a := d.AdminAddr(); a != "" {
+		log.Info("admin listener", "addr", a, "paths", "/healthz /metrics")
 	}
-	defer d.Close()
 	log.Info("followupd started", "version", version, "config", cfg.File, "store", cfg.Store.Path,
 		"imap", cfg.IMAP.Address, "mailbox", cfg.IMAP.Mailbox, "smtp", cfg.SMTP.Address)
 	if err := d.Run(ctx); err != nil {
@@ -92,6 +95,24 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// reload re-reads the config file and its templates; a bad edit is
+// refused with its file:line and the running config stays in force.
+func reload(log *slog.Logger, d *daemon.Daemon, path string) {
+	cfg, err := config.Load(path)
+	if err == nil {
+		var restart []string
+		restart, err = d.Reload(cfg)
+		if err == nil {
+			log.Info("reloaded config and templates", "config", path)
+			if len(restart) > 0 {
+				log.Warn("some changed settings take effect only after a restart", "sections", restart)
+			}
+			return
+		}
+	}
+	log.Error("reload refused; the running config stays in force", "err", err.Error())
 }
 
 func cmdCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
@@ -104,18 +125,12 @@ func cmdCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
-	set, err := templates.Load(cfg.Templates.Dir)
-	if err == nil {
-		err = set.Check()
-	}
-	if err == nil {
-		err = daemon.CheckTemplates(cfg, set)
-	}
+	lv, err := daemon.Prepare(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d sequences, %d templates)\n", cfg.File, len(cfg.Sequences), len(set.Names()))
+	fmt.Fprintf(stdout, "%s: ok (%d sequences, %d rules, %d templates)\n", cfg.File, len(cfg.Sequences), len(cfg.Rules), lv.Templates())
 	return 0
 }
 
@@ -154,9 +169,13 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if sync == "" {
 		sync = "never"
 	}
-	fmt.Fprintf(stdout, "customers  %d\nmessages   %d (%d skipped, %d malformed)\nfollow-ups %d pending, %d sent, %d failed, %d in doubt, %d cancelled\nlast sync  %s\n",
+	fmt.Fprintf(stdout, "customers   %d\nmessages    %d (%d not answered, %d malformed)\nfollow-ups  %d pending, %d sent, %d failed, %d in doubt, %d cancelled, %d skipped\ncomplaints  %d open\nfor review  %d forward(s) whose customer was not found\nlast sync   %s\n",
 		r.Customers, r.Messages, r.Skipped, r.Malformed,
 		r.Followups[store.StatePending]+r.Followups[store.StateSending], r.Followups[store.StateSent],
-		r.Followups[store.StateFailed], r.Followups[store.StateDoubt], r.Followups[store.StateCancelled], sync)
+		r.Followups[store.StateFailed], r.Followups[store.StateDoubt], r.Followups[store.StateCancelled],
+		r.Followups[store.StateSkipped], r.OpenCases, r.Review, sync)
+	if r.Followups[store.StateDoubt] > 0 || r.Followups[store.StateFailed] > 0 {
+		fmt.Fprintln(stdout, "\nfailed and in-doubt follow-ups: see `followupd customer EMAIL`; `followupd retry ID` sends one again.")
+	}
 	return 0
 }

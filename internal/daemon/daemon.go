@@ -1,15 +1,16 @@
 // Package daemon runs followupd: the ingest loop (an inbox.Watcher feeding
-// the store) and the dispatch loop (claiming due follow-ups and sending
-// them), wired from a config.Config. It owns start-up, shutdown and the
-// recovery of goroutines that panic. Time comes from an injected clock and
-// connections from injectable dialers, so a test can run the whole daemon
-// against loopback servers.
+// the store) and the dispatch loop (claiming due follow-ups, gating and
+// sending them), wired from a config.Config. It owns start-up, reload,
+// shutdown and the recovery of goroutines that panic. Time comes from an
+// injected clock and connections from injectable dialers, so a test can run
+// the whole daemon against loopback servers.
 package daemon
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/inbox"
+	"github.com/followupd/followupd/internal/admin"
 	"github.com/followupd/followupd/internal/clock"
 	"github.com/followupd/followupd/internal/config"
 	"github.com/followupd/followupd/internal/store"
@@ -42,20 +44,57 @@ type Options struct {
 	Debug bool
 }
 
+// live is the part of the daemon a reload replaces as a whole.
+type live struct {
+	cfg        *config.Config
+	tmpl       *templates.Set
+	classifier *rules.Classifier
+	from       *mail.Address
+	limits     rules.Limits
+}
+
 // Daemon is one running followupd.
 type Daemon struct {
-	cfg   *config.Config
-	opts  Options
-	log   *slog.Logger
-	clock clock.Clock
-	store *store.Store
-	tmpl  *templates.Set
-	mail  *mailer.Mailer
-	from  *mail.Address
-	watch *inbox.Watcher
+	opts    Options
+	log     *slog.Logger
+	clock   clock.Clock
+	store   *store.Store
+	mail    *mailer.Mailer
+	watch   *inbox.Watcher
+	metrics *admin.Metrics
+	unsub   unsubscriber
 
+	cur    atomic.Pointer[live]
 	kick   chan struct{}
 	panics atomic.Int64
+	admin  *admin.Server // nil when [admin] listen is off
+}
+
+// Prepare loads and checks what a config needs besides itself: the
+// templates (each rendered against sample data), the sequences' template
+// names and the classification rules. `followupd check` and reload use it.
+func Prepare(cfg *config.Config) (*live, error) {
+	from, err := mail.ParseAddress(cfg.SMTP.From)
+	if err != nil {
+		return nil, fmt.Errorf("%s: smtp.from: %w", cfg.File, err)
+	}
+	tmpl, err := templates.Load(cfg.Templates.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := tmpl.Check(); err != nil {
+		return nil, err
+	}
+	if err := CheckTemplates(cfg, tmpl); err != nil {
+		return nil, err
+	}
+	owner := append([]string{cfg.Business.OwnerEmail}, cfg.Business.OwnerAliases...)
+	cl, err := rules.NewClassifier(rules.Policy{Owner: owner, Self: []string{cfg.IMAP.Username, from.Address}},
+		cfg.Rules, cfg.Classify.UseDefaults())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.File, err)
+	}
+	return &live{cfg: cfg, tmpl: tmpl, classifier: cl, from: from, limits: rules.LimitsFrom(cfg.Business)}, nil
 }
 
 // New opens the store and loads the templates. Close releases them.
@@ -69,23 +108,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	if opts.Grace == 0 {
 		opts.Grace = 8 * time.Second
 	}
-	from, err := mail.ParseAddress(cfg.SMTP.From)
+	lv, err := Prepare(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("smtp.from: %w", err)
-	}
-	tmpl, err := templates.Load(cfg.Templates.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("templates: %w", err)
-	}
-	if err := CheckTemplates(cfg, tmpl); err != nil {
 		return nil, err
 	}
-	m, err := mailer.New(mailer.Config{
-		Address: cfg.SMTP.Address, Security: cfg.SMTP.Security,
-		Username: cfg.SMTP.Username, Password: cfg.SMTP.Secret, Helo: cfg.SMTP.Helo,
-		Timeout: cfg.SMTP.Timeout.Duration, InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify,
-		Dial: opts.DialSMTP,
-	})
+	m, err := newMailer(cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -93,17 +120,24 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	if err != nil {
 		return nil, err
 	}
+	secret, err := st.SetMetaOnce(ctx, "unsubscribe_secret", randomHex(32))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	d := &Daemon{
-		cfg: cfg, opts: opts, log: opts.Log, clock: opts.Clock,
-		store: st, tmpl: tmpl, mail: m, from: from,
+		opts: opts, log: opts.Log, clock: opts.Clock, store: st, mail: m,
+		metrics: admin.NewMetrics(), unsub: unsubscriber{secret: []byte(secret)},
 		kick: make(chan struct{}, 1),
 	}
+	d.cur.Store(lv)
+	d.metrics.SetQueueDepthFunc(d.queueDepth)
 	wo := inbox.Options{
 		Address: cfg.IMAP.Address, Security: cfg.IMAP.Security,
 		Username: cfg.IMAP.Username, Password: cfg.IMAP.Secret, Mailbox: cfg.IMAP.Mailbox,
 		PollInterval: cfg.IMAP.PollInterval.Duration, IdleRefresh: cfg.IMAP.IdleRefresh.Duration,
 		Timeout: cfg.IMAP.Timeout.Duration, MaxSize: cfg.IMAP.MaxMessageSize,
-		Dial: opts.DialIMAP, Log: opts.Log, Now: opts.Clock.Now,
+		Dial: opts.DialIMAP, Log: opts.Log, Now: opts.Clock.Now, OnReconnect: d.metrics.Reconnect,
 	}
 	if cfg.IMAP.InsecureSkipVerify {
 		wo.TLS = insecureTLS()
@@ -112,7 +146,37 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 		wo.Debug = &logWriter{log: opts.Log, msg: "imap trace"}
 	}
 	d.watch = inbox.NewWatcher(wo, (*sink)(d))
+	if cfg.Admin.Listen != "" {
+		maxAge := 2*cfg.IMAP.IdleRefresh.Duration + cfg.IMAP.Timeout.Duration
+		if p := 2*cfg.IMAP.PollInterval.Duration + cfg.IMAP.Timeout.Duration; p > maxAge {
+			maxAge = p
+		}
+		srv, err := admin.NewServer(cfg.Admin.Listen, cfg.Admin.AllowRemote, d, d.metrics, opts.Clock.Now, maxAge)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("%s: admin.listen: %w", cfg.File, err)
+		}
+		d.admin = srv
+	}
 	return d, nil
+}
+
+// AdminAddr returns the admin listener's address, or "" when it is off.
+func (d *Daemon) AdminAddr() string {
+	if d.admin == nil {
+		return ""
+	}
+	return d.admin.Addr()
+}
+
+func newMailer(cfg *config.Config, opts Options) (*mailer.Mailer, error) {
+	return mailer.New(mailer.Config{
+		Address: cfg.SMTP.Address, Security: cfg.SMTP.Security,
+		Username: cfg.SMTP.Username, Password: cfg.SMTP.Secret, Helo: cfg.SMTP.Helo,
+		Timeout: cfg.SMTP.Timeout.Duration, InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify,
+		Dial: opts.DialSMTP, Auth: cfg.SMTP.Auth, TokenCommand: cfg.SMTP.TokenCommand, TokenFile: cfg.SMTP.TokenFile,
+		Rate: cfg.SMTP.Rate,
+	})
 }
 
 // CheckTemplates fails, naming the config key, when a sequence names a
@@ -133,38 +197,75 @@ func CheckTemplates(cfg *config.Config, set *templates.Set) error {
 	return nil
 }
 
+func (d *Daemon) live() *live                          { return d.cur.Load() }
+func (d *Daemon) conf() *config.Config                 { return d.cur.Load().cfg }
+func (d *Daemon) classifier() *rules.Classifier        { return d.cur.Load().classifier }
+func (d *Daemon) Metrics() *admin.Metrics              { return d.metrics }
+func (d *Daemon) Store() *store.Store                  { return d.store }
+func (d *Daemon) IMAPStatus() inbox.Status             { return d.watch.Status() }
+func (d *Daemon) Panics() int64                        { return d.panics.Load() }
+func (d *Daemon) UnsubscribeToken(email string) string { return d.unsub.Token(email) }
+
+// IMAPHealth implements admin.Health.
+func (d *Daemon) IMAPHealth() (bool, time.Time, string) {
+	s := d.watch.Status()
+	return s.Connected, s.LastSync, s.LastError
+}
+
+func (d *Daemon) queueDepth() float64 {
+	st, err := d.store.Stats(context.Background())
+	if err != nil {
+		return -1
+	}
+	return float64(st.Followups[store.StatePending])
+}
+
 // Close closes the store and the SMTP connection.
 func (d *Daemon) Close() error {
+	if d.admin != nil {
+		d.admin.Close()
+	}
 	d.mail.Close()
 	return d.store.Close()
 }
-
-// Store returns the daemon's store (for the CLI and tests).
-func (d *Daemon) Store() *store.Store { return d.store }
-
-// IMAPStatus returns the watcher's connection state.
-func (d *Daemon) IMAPStatus() inbox.Status { return d.watch.Status() }
-
-// Panics returns how many panics the daemon recovered from.
-func (d *Daemon) Panics() int64 { return d.panics.Load() }
 
 // Run runs both loops until ctx ends. It then stops taking new work, lets
 // a send in flight finish (up to the grace period), logs out of IMAP and
 // returns nil.
 func (d *Daemon) Run(ctx context.Context) error {
-	doubt, err := d.store.DoubtInterrupted(ctx)
-	if err != nil {
+	if err := d.reconcile(ctx); err != nil {
 		return err
-	}
-	for _, f := range doubt {
-		d.log.Warn("follow-up in doubt: a previous run stopped while sending it; not sent again",
-			"followup", f.ID, "customer", f.Customer.Email, "message_id", f.SMTPMessageID)
 	}
 	var wg sync.WaitGroup
 	d.goSafe(&wg, "imap watcher", ctx, func(ctx context.Context) { d.watch.Run(ctx) })
 	d.goSafe(&wg, "dispatcher", ctx, d.dispatchLoop)
+	if d.admin != nil {
+		d.goSafe(&wg, "admin listener", ctx, func(ctx context.Context) {
+			if err := d.admin.Serve(ctx); err != nil {
+				d.log.Error("admin listener", "err", err)
+			}
+		})
+	}
 	wg.Wait()
 	d.log.Info("stopped")
+	return nil
+}
+
+// reconcile deals with follow-ups a previous run left "sending": they are
+// never sent again blindly.
+func (d *Daemon) reconcile(ctx context.Context) error {
+	fs, err := d.store.Interrupted(ctx)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if err := d.store.MarkDoubt(ctx, f.ID, "interrupted between SMTP and recording the result"); err != nil {
+			return err
+		}
+		d.metrics.InDoubt()
+		d.log.Warn("follow-up in doubt: a previous run stopped while sending it; not sent again (followupd retry ID sends it)",
+			"followup", f.ID, "customer", f.Customer.Email, "message_id", f.SMTPMessageID)
+	}
 	return nil
 }
 
@@ -211,11 +312,17 @@ func (d *Daemon) kickDispatcher() {
 func (d *Daemon) newMessageID() string {
 	b := make([]byte, 15)
 	rand.Read(b)
-	_, domain, _ := strings.Cut(d.from.Address, "@")
+	_, domain, _ := strings.Cut(d.live().from.Address, "@")
 	if domain == "" {
 		domain = "followupd.invalid"
 	}
 	return "fu." + strings.ToLower(base32.StdEncoding.EncodeToString(b)) + "@" + domain
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // logWriter turns a protocol trace into debug log lines.
@@ -229,8 +336,5 @@ func (w *logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// policy is what rules need of the config.
-func (d *Daemon) policy() rules.Policy {
-	owner := append([]string{d.cfg.Business.OwnerEmail}, d.cfg.Business.OwnerAliases...)
-	return rules.Policy{Owner: owner, Self: []string{d.cfg.IMAP.Username, d.from.Address}}
-}
+// Templates returns how many templates a prepared config has.
+func (lv *live) Templates() int { return len(lv.tmpl.Names()) }

@@ -6,23 +6,28 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/mail"
+	"net/url"
 	"time"
 
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/mailer"
 	"github.com/followupd/followupd/rules"
-	"github.com/followupd/followupd/templates"
 )
 
-const (
-	maxIdleSleep = time.Hour // re-check the queue at least this often
-	maxAttempts  = 8         // temporary failures before giving up
-)
+// pollEvery bounds the dispatcher's sleep: work planned by another
+// process (the CLI's resolve, retry, cancel) is seen within this time.
+const pollEvery = 2 * time.Second
 
 // dispatchLoop sends every ready follow-up, then sleeps until the next one
-// is due or new work is planned (kick), until ctx ends.
+// is due, new work is planned (kick) or pollEvery passes, until ctx ends.
 func (d *Daemon) dispatchLoop(ctx context.Context) {
+	var lastQuiet time.Time
 	for ctx.Err() == nil {
+		if now := d.clock.Now(); now.Sub(lastQuiet) >= quietScanEvery {
+			lastQuiet = now
+			d.scanQuiet(ctx, now)
+		}
+		d.maybeSendDigest(ctx, d.clock.Now())
 		for ctx.Err() == nil {
 			f, err := d.store.ClaimReady(ctx, d.clock.Now(), d.newMessageID)
 			if err != nil {
@@ -34,15 +39,12 @@ func (d *Daemon) dispatchLoop(ctx context.Context) {
 			if f == nil {
 				break
 			}
-			d.send(ctx, f)
+			d.dispatch(ctx, f)
 		}
-		sleep := maxIdleSleep
+		sleep := pollEvery
 		if at, ok, err := d.store.NextReady(ctx); err == nil && ok {
-			sleep = min(max(at.Sub(d.clock.Now()), 0), maxIdleSleep)
-		}
-		// Times are stored to the second: wait past the due second.
-		if sleep < maxIdleSleep {
-			sleep += time.Second - time.Duration(d.clock.Now().Nanosecond())
+			// Times are stored to the second: wake just past the due second.
+			sleep = min(max(at.Sub(d.clock.Now()), 0)+time.Second-time.Duration(d.clock.Now().Nanosecond()), pollEvery)
 		}
 		select {
 		case <-ctx.Done():
@@ -52,13 +54,15 @@ func (d *Daemon) dispatchLoop(ctx context.Context) {
 	}
 }
 
-// send delivers one claimed follow-up and records the outcome. The claim
-// (attempt and Message-ID) was committed before; a crash from here on
-// leaves it "sending", which the next start turns into "in doubt".
-func (d *Daemon) send(ctx context.Context, f *store.Followup) {
+// dispatch gates one claimed follow-up and, if it may go, sends it and
+// records the outcome. The claim (attempt and Message-ID) was committed
+// before; a crash from here on leaves it "sending", which the next start
+// turns into "in doubt".
+func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
+	lv := d.live()
 	log := d.log.With("followup", f.ID, "customer", f.Customer.Email, "sequence", f.Sequence, "step", f.Step, "template", f.Template)
 	// The SMTP exchange in flight may finish during shutdown, within the grace period.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Grace+d.cfg.SMTP.Timeout.Duration)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Grace+lv.cfg.SMTP.Timeout.Duration)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() {
 		t := time.AfterFunc(d.opts.Grace, cancel)
@@ -67,51 +71,141 @@ func (d *Daemon) send(ctx context.Context, f *store.Followup) {
 	defer stop()
 
 	now := d.clock.Now()
-	if f.Recipient == "customer" {
-		switch {
-		case !f.Customer.OptedOut.IsZero():
-			d.record(log, d.store.Cancel(sctx, f.ID, "customer opted out"), "follow-up cancelled: customer opted out")
-			return
-		case !f.Customer.Bouncing.IsZero():
-			d.record(log, d.store.Cancel(sctx, f.ID, "address bounces"), "follow-up cancelled: address bounces")
-			return
-		}
-		if next := rules.NextAllowed(now, d.cfg.Business.SendWindows, d.cfg.Business.Location); next.After(now) {
-			d.record(log, d.store.Reschedule(sctx, f.ID, next, "outside send_hours"), "follow-up waits for the sending window", "at", next.UTC().Format(time.RFC3339))
-			return
-		}
+	v, k, err := d.gate(sctx, f, now, lv)
+	if err != nil {
+		d.record(log, d.store.Wait(sctx, f.ID, now.Add(time.Minute), "store error: "+err.Error()), "follow-up held: could not read its state", "err", err)
+		return
 	}
-	to := &mail.Address{Name: f.Customer.Name, Address: f.Customer.Email}
-	if f.Recipient == "owner" {
-		to = &mail.Address{Name: d.cfg.Business.OwnerName, Address: d.cfg.Business.OwnerEmail}
+	switch v.Action {
+	case rules.Cancel:
+		d.record(log, d.store.Cancel(sctx, f.ID, v.Reason), "follow-up cancelled", "reason", v.Reason)
+		return
+	case rules.Skip:
+		d.record(log, d.store.Skip(sctx, f.ID, v.Reason), "follow-up skipped", "reason", v.Reason)
+		return
+	case rules.Wait:
+		d.record(log, d.store.Wait(sctx, f.ID, v.Until, v.Reason), "follow-up waits", "reason", v.Reason, "until", v.Until.UTC().Format(time.RFC3339))
+		return
 	}
-	r, err := d.tmpl.Render(f.Template, d.templateData(f))
+
+	seen, err := d.store.Variants(sctx, f.Customer.ID, f.Template)
+	if err != nil {
+		d.record(log, d.store.Wait(sctx, f.ID, now.Add(time.Minute), "store error: "+err.Error()), "follow-up held: could not read its variants", "err", err)
+		return
+	}
+	data := d.templateData(f, k, now, lv)
+	r, err := lv.tmpl.Render(f.Template, data, seen)
 	if err != nil {
 		d.record(log, d.store.MarkFailed(sctx, f.ID, "template: "+err.Error()), "follow-up failed: template error", "err", err)
+		d.metrics.Failed(f.Template, true)
 		return
 	}
 	m := &mailer.Mail{
-		From: d.from, To: to, Subject: r.Subject, Text: r.Text,
-		MessageID: f.SMTPMessageID, InReplyTo: f.TriggerMsgID, Date: now,
-		AutoSubmitted: "auto-generated",
+		From: lv.from, To: d.recipient(f, lv), Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		MessageID: f.SMTPMessageID, Date: now, AutoSubmitted: lv.cfg.SMTP.AutoSubmitted,
 	}
-	if f.Recipient == "owner" {
-		m.InReplyTo = ""
+	if lv.cfg.SMTP.ReplyTo != "" {
+		m.ReplyTo, _ = mail.ParseAddress(lv.cfg.SMTP.ReplyTo)
+	}
+	if f.Recipient == "customer" {
+		m.InReplyTo = f.ThreadMsgID
+		m.UnsubscribeMailto, m.UnsubscribeURL = d.unsubscribeLinks(f.Customer.Email, lv)
 	}
 	err = d.mail.Send(sctx, m)
 	var merr *mailer.Error
 	switch {
 	case err == nil:
-		d.record(log, d.store.MarkSent(sctx, f.ID, d.clock.Now()), "follow-up sent", "to", to.Address, "message_id", f.SMTPMessageID)
+		d.record(log, d.store.MarkSent(sctx, f.ID, d.clock.Now(), r.Variant), "follow-up sent", "to", m.To.Address, "message_id", f.SMTPMessageID, "variant", r.Variant)
+		d.metrics.Sent(f.Template)
+		d.metrics.ObserveSendLatency(d.clock.Now().Sub(f.Due))
+	case errors.As(err, &merr) && merr.Config:
+		// A configuration problem (bad password, certificate, token) fails
+		// every send alike: hold the queue instead of failing it, and say so.
+		next := d.clock.Now().Add(5 * time.Minute)
+		d.record(log, d.store.Wait(sctx, f.ID, next, "SMTP configuration problem: "+err.Error()), "follow-up held: fix the SMTP settings (then reload)", "err", err, "at", next.UTC().Format(time.RFC3339))
+		d.log.Error("SMTP configuration problem: sending is held until it is fixed", "err", err)
 	case errors.As(err, &merr) && merr.InDoubt():
-		d.record(log, d.store.MarkDoubt(sctx, f.ID, err.Error()), "follow-up in doubt: connection lost after the message was sent", "err", err)
+		d.record(log, d.store.MarkDoubt(sctx, f.ID, err.Error()), "follow-up in doubt: the connection was lost after the message was sent", "err", err)
+		d.metrics.InDoubt()
 	case errors.As(err, &merr) && merr.Permanent:
 		d.record(log, d.store.MarkFailed(sctx, f.ID, err.Error()), "follow-up failed permanently", "err", err)
-	case f.Attempts >= maxAttempts:
-		d.record(log, d.store.MarkFailed(sctx, f.ID, fmt.Sprintf("gave up after %d attempts: %v", f.Attempts, err)), "follow-up failed: too many attempts", "err", err)
+		d.metrics.Failed(f.Template, true)
+		if merr.Recipient && f.Recipient == "customer" {
+			d.markBouncing(sctx, log, f.Customer.Email, err.Error())
+		}
+	case f.Attempts >= lv.cfg.SMTP.MaxAttempts || now.Sub(f.Due) > lv.cfg.SMTP.MaxRetryAge.Duration:
+		d.record(log, d.store.MarkFailed(sctx, f.ID, fmt.Sprintf("gave up after %d attempts: %v", f.Attempts, err)), "follow-up failed: retries exhausted", "err", err)
+		d.metrics.Failed(f.Template, false)
 	default:
 		next := d.clock.Now().Add(retryDelay(f.Attempts))
 		d.record(log, d.store.Reschedule(sctx, f.ID, next, err.Error()), "follow-up send failed; will retry", "err", err, "at", next.UTC().Format(time.RFC3339))
+		d.metrics.Failed(f.Template, false)
+	}
+}
+
+// gate reads what rules.Gate needs and asks it.
+func (d *Daemon) gate(ctx context.Context, f *store.Followup, now time.Time, lv *live) (rules.Verdict, *store.Case, error) {
+	in := rules.Due{
+		Recipient: f.Recipient, Event: f.Event, Conditions: f.Conditions, StopOnReply: f.StopOnReply,
+		FirstTime: f.FirstTime, TriggerTime: f.TriggerTime, TriggerSeq: f.TriggerSeq, Due: f.Due,
+		InboundSeq: f.Customer.InboundSeq, OwnerSeq: f.Customer.OwnerSeq,
+		OptedOut: !f.Customer.OptedOut.IsZero(), Bouncing: !f.Customer.Bouncing.IsZero(), VIP: f.Customer.VIP,
+		LastInbound: f.Customer.LastInbound, LastOwner: f.Customer.LastOwner, LastAuto: f.Customer.LastAuto,
+	}
+	open, err := d.store.OpenCaseOf(ctx, f.Customer.ID)
+	if err != nil {
+		return rules.Verdict{}, nil, err
+	}
+	k := open
+	if f.CaseID != 0 {
+		if k, err = d.store.Case(ctx, f.CaseID); err != nil {
+			return rules.Verdict{}, nil, err
+		}
+	}
+	if k != nil {
+		in.Case = &rules.CaseState{Open: k.Open(), Resolved: k.Resolved}
+	}
+	in.OpenCase = open != nil
+	if f.Recipient == "customer" && lv.limits.DailyCap > 0 {
+		if in.SentToday, err = d.store.SentSince(ctx, rules.Midnight(now, lv.limits.Loc)); err != nil {
+			return rules.Verdict{}, nil, err
+		}
+	}
+	return rules.Gate(in, now, lv.limits), k, nil
+}
+
+func (d *Daemon) recipient(f *store.Followup, lv *live) *mail.Address {
+	if f.Recipient == "owner" {
+		return &mail.Address{Name: lv.cfg.Business.OwnerName, Address: lv.cfg.Business.OwnerEmail}
+	}
+	return &mail.Address{Name: f.Customer.Name, Address: f.Customer.Email}
+}
+
+// unsubscribeLinks returns the List-Unsubscribe mailto: (to our own
+// address, with a token followupd recognises) and, if configured, URL.
+func (d *Daemon) unsubscribeLinks(email string, lv *live) (mailto, link string) {
+	tok := d.unsub.Token(email)
+	mailto = "mailto:" + lv.from.Address + "?subject=" + url.PathEscape("unsubscribe "+tok)
+	if u := lv.cfg.SMTP.UnsubscribeURL; u != "" {
+		pu, err := url.Parse(u)
+		if err == nil {
+			q := pu.Query()
+			q.Set("token", tok)
+			pu.RawQuery = q.Encode()
+			link = pu.String()
+		}
+	}
+	return mailto, link
+}
+
+func (d *Daemon) markBouncing(ctx context.Context, log interface{ Info(string, ...any) }, email, why string) {
+	err := d.store.Update(ctx, d.clock.Now(), func(tx *store.Tx) error {
+		n, err := tx.MarkBouncing(email, why)
+		log.Info("address refused by the SMTP server: marked as bouncing", "cancelled", n)
+		return err
+	})
+	if err != nil {
+		d.log.Error("mark bouncing", "customer", email, "err", err)
 	}
 }
 
@@ -133,17 +227,4 @@ func (d *Daemon) record(log interface {
 		return
 	}
 	log.Info(msg, attrs...)
-}
-
-func (d *Daemon) templateData(f *store.Followup) templates.Data {
-	c := f.Customer
-	return templates.Data{
-		Customer: templates.Customer{
-			Name: c.Name, FirstName: templates.FirstName(c.Name), Email: c.Email,
-			FirstTime: c.Contacts <= 1 && c.Purchases == 0, Repeat: c.Contacts > 1 || c.Purchases > 0,
-			VIP: c.VIP, Contacts: c.Contacts, Purchases: c.Purchases,
-		},
-		Business: templates.Business{Name: d.cfg.Business.Name, OwnerName: d.cfg.Business.OwnerName, OwnerEmail: d.cfg.Business.OwnerEmail},
-		Message:  templates.Message{Subject: f.TriggerSubject, Date: f.TriggerDate},
-	}
 }

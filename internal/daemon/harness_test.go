@@ -33,6 +33,9 @@ type harness struct {
 	smtp   *testserver.SMTP
 	cfg    *config.Config
 	clock  clock.Clock
+	// extraBusiness is added to the [business] table of the config,
+	// extraConfig after the [store] table.
+	extraBusiness, extraConfig string
 }
 
 const testSequences = `
@@ -89,7 +92,7 @@ name = "Acme Bikes"
 owner_name = "Pam"
 owner_email = "owner@example.test"
 timezone = "America/Chicago"
-
+%s
 [imap]
 address = %q
 security = "none"
@@ -105,7 +108,9 @@ from = "Pam at Acme Bikes <shop@example.test>"
 
 [store]
 path = "followupd.db"
-%s`, h.imap.Addr(), h.smtp.Addr(), sequences)
+
+%s
+%s`, h.extraBusiness, h.imap.Addr(), h.smtp.Addr(), h.extraConfig, sequences)
 	path := filepath.Join(h.dir, "followupd.toml")
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
 		h.t.Fatal(err)

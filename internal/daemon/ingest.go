@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"log/slog"
 	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/followupd/followupd/inbox"
 	"github.com/followupd/followupd/internal/store"
@@ -22,123 +24,379 @@ func (s *sink) Checkpoint(ctx context.Context, mailbox string) (inbox.Checkpoint
 	return inbox.Checkpoint{UIDValidity: cp.UIDValidity, LastUID: cp.LastUID, HistoryBelow: cp.HistoryBelow}, ok, err
 }
 
-// decision is what happened to one message, logged after the commit.
-type decision struct {
-	uid      uint32
-	customer string
-	subject  string
-	skip     string
-	err      string
-	dup      bool
-	history  bool
-	planned  []rules.Planned
-}
-
 // Deliver implements inbox.Sink: one transaction records every message of
-// the batch, its customer and planned follow-ups, and the new checkpoint.
+// the batch, its customer, cases, feedback and planned follow-ups, and the
+// new checkpoint. Decisions are logged after the commit.
 func (s *sink) Deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint, msgs []inbox.Fetched) error {
 	d := (*Daemon)(s)
 	now := d.clock.Now().UTC()
-	tx, err := d.store.Begin(ctx, now)
+	var notes []note
+	err := d.store.Update(ctx, now, func(tx *store.Tx) error {
+		notes = notes[:0]
+		for _, f := range msgs {
+			in := &ingest{d: d, tx: tx, mailbox: mailbox, validity: cp.UIDValidity, f: f}
+			if err := in.run(); err != nil {
+				return err
+			}
+			notes = append(notes, in.notes...)
+		}
+		return tx.SetCheckpoint(store.Checkpoint{Mailbox: mailbox, UIDValidity: cp.UIDValidity,
+			LastUID: cp.LastUID, HistoryBelow: cp.HistoryBelow, Synced: now})
+	})
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	var decisions []decision
+	planned := false
+	for _, n := range notes {
+		d.log.Info(n.msg, n.attrs...)
+		planned = planned || n.planned
+	}
 	for _, f := range msgs {
-		dec, err := d.ingestOne(tx, mailbox, cp.UIDValidity, f)
-		if err != nil {
-			return err
+		if !f.InternalDate.IsZero() && !f.History {
+			d.metrics.ObserveIngestLatency(now.Sub(f.InternalDate))
 		}
-		decisions = append(decisions, dec)
 	}
-	if err := tx.SetCheckpoint(store.Checkpoint{Mailbox: mailbox, UIDValidity: cp.UIDValidity,
-		LastUID: cp.LastUID, HistoryBelow: cp.HistoryBelow, Synced: now}); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit ingest: %w", err)
-	}
-	planned := 0
-	for _, dec := range decisions {
-		d.logDecision(dec)
-		planned += len(dec.planned)
-	}
-	if planned > 0 {
+	if planned {
 		d.kickDispatcher()
 	}
 	return nil
 }
 
-// ingestOne records one message inside tx. Only store errors are returned:
-// a message that cannot be parsed is recorded with its reason.
-func (d *Daemon) ingestOne(tx *store.Tx, mailbox string, validity uint32, f inbox.Fetched) (dec decision, err error) {
-	dec = decision{uid: f.UID, history: f.History}
-	rec := store.MessageRecord{Mailbox: mailbox, UIDValidity: validity, UID: f.UID, History: f.History}
+// note is one decision to log once the transaction has committed.
+type note struct {
+	msg     string
+	attrs   []any
+	planned bool
+}
 
+// ingest records one fetched message inside a transaction.
+type ingest struct {
+	d        *Daemon
+	tx       *store.Tx
+	mailbox  string
+	validity uint32
+	f        inbox.Fetched
+	notes    []note
+	rec      store.MessageRecord
+}
+
+func (in *ingest) note(msg string, attrs ...any) {
+	in.notes = append(in.notes, note{msg: msg, attrs: append([]any{"uid", in.f.UID}, attrs...)})
+}
+
+// run classifies and records the message. Only store errors are returned:
+// a message that cannot be parsed is recorded with its reason.
+func (in *ingest) run() error {
+	f := in.f
+	in.rec = store.MessageRecord{Mailbox: in.mailbox, UIDValidity: in.validity, UID: f.UID, History: f.History, Arrived: f.InternalDate}
 	msg, perr := parseSafely(f.Raw)
 	switch {
 	case perr != nil:
-		rec.Error = perr.Error()
+		in.rec.Error = perr.Error()
 	case f.TooBig:
-		rec.Error = fmt.Sprintf("message too large: %d bytes (limit %d); left in the mailbox", f.Size, d.cfg.IMAP.MaxMessageSize)
+		in.rec.Error = fmt.Sprintf("message too large: %d bytes (limit %d); left in the mailbox", f.Size, in.d.conf().IMAP.MaxMessageSize)
 	}
-	rec.Key = messageKey(msg, f.Raw)
+	in.rec.Key = messageKey(msg, f.Raw)
 	if msg != nil {
-		rec.HeaderMsgID, rec.Subject, rec.From, rec.Date = msg.MessageID, msg.Subject, msg.From.Key(), msg.Date
-		dec.subject = msg.Subject
+		in.rec.HeaderMsgID, in.rec.Subject, in.rec.From, in.rec.Date = msg.MessageID, msg.Subject, msg.From.Key(), msg.Date
 	}
-	seen, err := tx.HasMessage(rec.Key)
+	if seen, err := in.tx.HasMessage(in.rec.Key); err != nil || seen {
+		if seen {
+			// The same message again (copied to another folder, or a mailbox
+			// whose UIDVALIDITY changed): recorded once, answered once.
+			in.note("message seen before; not ingested again", "message_id", in.rec.Key)
+			in.d.metrics.Skipped("duplicate")
+		}
+		return err
+	}
+	if in.rec.Error != "" {
+		in.rec.Kind = "malformed"
+		in.note("message recorded as malformed; left in the mailbox", "from", in.rec.From, "reason", in.rec.Error)
+		in.d.metrics.Skipped("malformed")
+		_, err := in.tx.InsertMessage(in.rec)
+		return err
+	}
+	if done, err := in.unsubscribeToken(msg); done || err != nil {
+		return err
+	}
+	ref, err := in.tx.FollowupByMessageID(append(append([]string{}, msg.References...), msg.InReplyTo...))
 	if err != nil {
-		return dec, err
+		return err
 	}
-	if seen {
-		// The same message again (copied to another folder, or a mailbox
-		// whose UIDVALIDITY changed): recorded once, answered once.
-		dec.dup = true
-		return dec, nil
+	var rref *rules.Ref
+	if ref != nil {
+		rref = &rules.Ref{Template: ref.Template, Sequence: ref.Sequence}
+		in.rec.FollowupID = ref.ID
 	}
-	if rec.Error != "" || msg == nil {
-		dec.err = rec.Error
-		_, err := tx.InsertMessage(rec)
-		return dec, err
-	}
+	dec := in.d.classifier().Classify(msg, in.firstTime, rref)
+	dec.Tags = append(dec.Tags, in.d.classifier().RuleTags(msg, dec)...)
+	in.rec.Kind, in.rec.Category, in.rec.Rule, in.rec.Tags = dec.Kind, dec.Category, dec.Rule, dec.Tags
+	in.rec.SkipReason, in.rec.Review = dec.Skip, dec.Review
+	in.rec.Excerpt = excerpt(dec.Text, 1000)
+	in.d.metrics.Ingested(dec.Kind)
 
-	c := rules.Classify(msg, d.policy())
-	rec.Category = c.Category
-	if c.FromOwner {
-		rec.Direction = "owner"
+	switch dec.Kind {
+	case rules.KindBounce:
+		return in.bounce(dec)
+	case rules.KindOwnerReply, rules.KindOwnerCommand:
+		return in.owner(dec)
+	case rules.KindCustomer, rules.KindReply, rules.KindForward:
+		if dec.Skip == "" || dec.Kind == rules.KindForward {
+			return in.customer(dec)
+		}
 	}
-	dec.customer = c.Customer.Key()
-	if c.Skip != "" {
-		rec.SkipReason = c.Skip
-		dec.skip = c.Skip
-		_, err := tx.InsertMessage(rec)
-		return dec, err
+	if dec.Review {
+		in.note("forward kept for the owner's review: its original sender could not be found", "from", in.rec.From, "subject", in.rec.Subject)
+	} else {
+		in.note("message skipped", "from", in.rec.From, "reason", dec.Skip)
+		in.d.metrics.Skipped(dec.Skip)
 	}
-	cust, err := tx.TouchCustomer(c.Customer.Email, c.Customer.Name, tx.Now())
+	_, err = in.tx.InsertMessage(in.rec)
+	return err
+}
+
+func (in *ingest) firstTime(email string) bool {
+	c, err := in.tx.Customer(email)
+	return err != nil || c.FirstTime() && c.Contacts == 0
+}
+
+// customer records mail a customer wrote (directly, as a reply, or
+// forwarded by the owner) and plans what it starts.
+func (in *ingest) customer(dec rules.Decision) error {
+	now := in.tx.Now()
+	email := dec.Customer.Key()
+	c, err := in.tx.TouchCustomer(email, dec.Customer.Name, now, true)
 	if err != nil {
-		return dec, err
+		return err
 	}
-	rec.CustomerID = cust.ID
-	id, err := tx.InsertMessage(rec)
+	firstTime := c.Contacts == 1 && c.Purchases == 0
+	in.rec.CustomerID = c.ID
+	if dec.Kind == rules.KindForward {
+		in.rec.HeaderMsgID, in.rec.Subject = dec.ThreadID, dec.Subject
+	}
+	id, err := in.tx.InsertMessage(in.rec)
 	if err != nil {
-		return dec, err
+		return err
 	}
-	if f.History {
-		return dec, nil // known now, but old mail starts nothing
+	attrs := []any{"customer", email, "kind", dec.Kind, "category", dec.Category, "rule", dec.Rule}
+	if len(dec.Tags) > 0 {
+		attrs = append(attrs, "tags", strings.Join(dec.Tags, " "))
 	}
-	for _, p := range rules.Plan(d.cfg.Sequences, c.Category, tx.Now()) {
-		added, err := tx.PlanFollowup(store.NewFollowup{CustomerID: cust.ID, TriggerID: id,
-			Sequence: p.Sequence, Step: p.Step, Template: p.Template, Recipient: p.Recipient, Due: p.Due})
+	if dec.Category == "purchase" {
+		if err := in.tx.AddPurchase(c.ID); err != nil {
+			return err
+		}
+	}
+	if dec.Has(rules.TagVIP) {
+		if err := in.tx.SetVIP(c.ID); err != nil {
+			return err
+		}
+	}
+	if in.f.History {
+		in.note("message recorded as history (it was there before the first start)", attrs...)
+		return nil
+	}
+	if dec.Skip != "" { // #ignore on a forward
+		in.note("message skipped", append(attrs, "reason", dec.Skip)...)
+		return nil
+	}
+	if err := in.tx.NoteInbound(c.ID, id); err != nil {
+		return err
+	}
+	// Whatever the customer writes stops the sequences that stop on a reply.
+	if n, err := in.tx.CancelOnReply(c.ID, id); err != nil {
+		return err
+	} else if n > 0 {
+		in.note("pending follow-ups cancelled: the customer wrote again", "customer", email, "cancelled", n)
+	}
+	if dec.OptOut {
+		why := "asked to stop"
+		if dec.Has(rules.TagStop) {
+			why = "owner tagged #stop"
+		}
+		n, err := in.tx.OptOut(email, why)
+		in.note("customer opted out: nothing more will be sent", "customer", email, "reason", why, "cancelled", n)
+		in.d.metrics.Skipped("opt-out")
+		return err
+	}
+	if dec.Has(rules.TagResolved) {
+		if err := in.resolve(c.ID, email, "tag"); err != nil {
+			return err
+		}
+	}
+	event := dec.Category
+	if dec.Feedback {
+		if _, err := in.tx.AddFeedback(store.Feedback{CustomerID: c.ID, MessageID: id, FollowupID: in.rec.FollowupID,
+			Rating: dec.Rating, Text: excerpt(dec.Text, 2000)}); err != nil {
+			return err
+		}
+		in.note("feedback recorded", "customer", email, "rating", dec.Rating)
+		if dec.Rating > 0 && dec.Rating <= 2 {
+			event = "complaint" // a low rating is a complaint in all but name
+		} else {
+			event = "" // thanking for feedback is the owner's to do
+		}
+	} else if dec.Kind == rules.KindReply && event != "complaint" {
+		// A customer answering a follow-up is a conversation, not a new
+		// contact: it stops the sequence but starts nothing new.
+		event = ""
+	}
+	in.note("message ingested", attrs...)
+	if event == "" || dec.Has(rules.TagResolved) && event != "complaint" {
+		return nil
+	}
+	var caseID int64
+	if event == "complaint" {
+		k, opened, err := in.tx.OpenCase(c.ID, id, dec.Subject)
 		if err != nil {
-			return dec, err
+			return err
+		}
+		if !opened {
+			in.note("complaint joins the open case; no new apology", "customer", email, "case", k.ID)
+			return nil
+		}
+		caseID = k.ID
+		in.note("complaint case opened", "customer", email, "case", k.ID)
+	}
+	return in.plan(store.NewFollowup{CustomerID: c.ID, TriggerKey: fmt.Sprintf("m:%d", id), Event: event,
+		TriggerTime: now, TriggerSeq: id, ThreadID: id, CaseID: caseID, FirstTime: firstTime}, email)
+}
+
+// plan records the follow-ups an event starts; base holds everything but
+// the step.
+func (in *ingest) plan(base store.NewFollowup, email string) error {
+	for _, p := range rules.Plan(in.d.conf().Sequences, base.Event, base.TriggerTime) {
+		nf := base
+		nf.Sequence, nf.Step, nf.Template, nf.Recipient = p.Sequence, p.Step, p.Template, p.Recipient
+		nf.Conditions, nf.StopOnReply, nf.Due = p.Conditions, p.StopOnReply, p.Due
+		added, err := in.tx.PlanFollowup(nf)
+		if err != nil {
+			return err
 		}
 		if added {
-			dec.planned = append(dec.planned, p)
+			in.notes = append(in.notes, note{msg: "follow-up planned", planned: true, attrs: []any{"customer", email,
+				"sequence", p.Sequence, "step", p.Step, "template", p.Template, "to", p.Recipient,
+				"due", p.Due.UTC().Format(time.RFC3339)}})
 		}
 	}
-	return dec, nil
+	return nil
+}
+
+// resolve closes the customer's open case and plans the "resolved" event.
+func (in *ingest) resolve(customerID int64, email, by string) error {
+	k, err := in.tx.ResolveCase(customerID, by)
+	if err != nil || k == nil {
+		if k == nil && err == nil {
+			in.note("#resolved, but the customer has no open case", "customer", email)
+		}
+		return err
+	}
+	in.note("case resolved", "customer", email, "case", k.ID, "by", by)
+	return in.plan(store.NewFollowup{CustomerID: customerID, TriggerKey: fmt.Sprintf("r:%d", k.ID), Event: "resolved",
+		TriggerTime: in.tx.Now(), ThreadID: k.MessageID, CaseID: k.ID}, email)
+}
+
+// owner records the owner's Bcc'd reply or command: the owner answered,
+// and the tags act on each customer named.
+func (in *ingest) owner(dec rules.Decision) error {
+	now := in.tx.Now()
+	var ids []int64
+	for _, t := range dec.Targets {
+		c, err := in.tx.TouchCustomer(t.Key(), t.Name, now, false)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, c.ID)
+	}
+	in.rec.CustomerID = ids[0]
+	seq, err := in.tx.InsertMessage(in.rec)
+	if err != nil {
+		return err
+	}
+	for i, t := range dec.Targets {
+		email := t.Key()
+		if dec.Kind == rules.KindOwnerReply {
+			if err := in.tx.OwnerAnswered(ids[i], seq); err != nil {
+				return err
+			}
+			in.note("the owner answered the customer (Bcc)", "customer", email)
+		}
+		if err := in.ownerTags(dec, ids[i], email); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (in *ingest) ownerTags(dec rules.Decision, customerID int64, email string) error {
+	if dec.Has(rules.TagResolved) {
+		if err := in.tx.OwnerAnswered(customerID, 0); err != nil {
+			return err
+		}
+		if err := in.resolve(customerID, email, map[bool]string{true: "owner-reply", false: "tag"}[dec.Kind == rules.KindOwnerReply]); err != nil {
+			return err
+		}
+	}
+	if dec.Has(rules.TagStop) {
+		n, err := in.tx.OptOut(email, "owner tagged #stop")
+		if err != nil {
+			return err
+		}
+		in.note("customer opted out by the owner", "customer", email, "cancelled", n)
+	}
+	if dec.Has(rules.TagVIP) {
+		if err := in.tx.SetVIP(customerID); err != nil {
+			return err
+		}
+		in.note("customer marked VIP", "customer", email)
+	}
+	if dec.Has(rules.TagPurchase) {
+		return in.tx.AddPurchase(customerID)
+	}
+	return nil
+}
+
+// bounce marks permanently failed recipients as bouncing.
+func (in *ingest) bounce(dec rules.Decision) error {
+	for _, r := range dec.Bounce.Recipients {
+		if !r.Permanent {
+			in.note("delivery delayed; nothing changes", "customer", r.Email, "status", r.Status)
+			continue
+		}
+		why := strings.TrimSpace(r.Status + " " + r.Diagnostic)
+		n, err := in.tx.MarkBouncing(r.Email, why)
+		if err != nil {
+			return err
+		}
+		in.note("address bounces: nothing more will be sent to it", "customer", r.Email, "reason", why, "cancelled", n)
+	}
+	_, err := in.tx.InsertMessage(in.rec)
+	return err
+}
+
+// unsubscribeToken opts out the address named by a List-Unsubscribe
+// token in the subject ("unsubscribe <token>"), whoever sent it.
+func (in *ingest) unsubscribeToken(m *inbox.Message) (bool, error) {
+	s := strings.TrimSpace(m.Subject)
+	if len(s) < 12 || !strings.EqualFold(s[:11], "unsubscribe") {
+		return false, nil
+	}
+	email, ok := in.d.unsub.Verify(strings.TrimSpace(s[11:]))
+	if !ok {
+		return false, nil
+	}
+	n, err := in.tx.OptOut(email, "List-Unsubscribe")
+	if err != nil {
+		return true, err
+	}
+	in.rec.Kind, in.rec.SkipReason = "optout", "unsubscribe request"
+	if c, err := in.tx.Customer(email); err == nil {
+		in.rec.CustomerID = c.ID
+	}
+	in.note("customer opted out (List-Unsubscribe)", "customer", email, "cancelled", n)
+	in.d.metrics.Skipped("opt-out")
+	_, err = in.tx.InsertMessage(in.rec)
+	return true, err
 }
 
 // parseSafely parses raw mail; a panic in the parser becomes an error for
@@ -149,7 +407,11 @@ func parseSafely(raw []byte) (m *inbox.Message, err error) {
 			m, err = nil, fmt.Errorf("parser panic: %v\n%s", r, debug.Stack())
 		}
 	}()
-	return inbox.ParseBytes(raw)
+	m, err = inbox.ParseBytes(raw)
+	if err == nil && m == nil {
+		err = errors.New("parser returned nothing")
+	}
+	return m, err
 }
 
 // messageKey identifies a message across folders and UIDVALIDITY changes:
@@ -162,22 +424,15 @@ func messageKey(m *inbox.Message, raw []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func (d *Daemon) logDecision(dec decision) {
-	attrs := []any{"uid", dec.uid, "customer", dec.customer}
-	switch {
-	case dec.dup:
-		d.log.Info("message seen before; not ingested again", attrs...)
-	case dec.err != "":
-		d.log.Warn("message recorded as malformed; left in the mailbox", append(attrs, "reason", dec.err)...)
-	case dec.skip != "":
-		d.log.Info("message skipped", append(attrs, "reason", dec.skip)...)
-	case dec.history:
-		d.log.Info("message recorded as history (it was there before the first start)", attrs...)
-	default:
-		d.log.Info("message ingested", append(attrs, "planned", len(dec.planned))...)
-		for _, p := range dec.planned {
-			d.log.Log(context.Background(), slog.LevelInfo, "follow-up planned", "customer", dec.customer,
-				"sequence", p.Sequence, "step", p.Step, "template", p.Template, "due", p.Due.Format("2006-01-02T15:04:05Z"))
-		}
+// excerpt cuts s to at most n bytes at a word boundary.
+func excerpt(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return s
 	}
+	cut := strings.ToValidUTF8(s[:n], "")
+	if i := strings.LastIndexAny(cut, " \n"); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
 }

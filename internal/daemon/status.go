@@ -14,6 +14,8 @@ type Report struct {
 	Messages  int            `json:"messages"`
 	Skipped   int            `json:"skipped"`
 	Malformed int            `json:"malformed"`
+	Review    int            `json:"review"`     // forwards kept for the owner: their customer was not found
+	OpenCases int            `json:"open_cases"` // complaints not yet resolved
 	Followups map[string]int `json:"followups"`
 	IMAP      IMAPReport     `json:"imap"`
 }
@@ -29,7 +31,7 @@ func Status(ctx context.Context, st *store.Store) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	r := Report{Customers: s.Customers, Messages: s.Messages, Skipped: s.Skipped, Malformed: s.Malformed, Followups: s.Followups}
+	r := Report{Customers: s.Customers, Messages: s.Messages, Skipped: s.Skipped, Malformed: s.Malformed, Review: s.Review, OpenCases: s.OpenCases, Followups: s.Followups}
 	if !s.LastSync.IsZero() {
 		r.IMAP.LastSync = s.LastSync.UTC().Format(time.RFC3339)
 	}

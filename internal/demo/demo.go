@@ -1,7 +1,7 @@
 // Package demo is `followupd demo`: the whole daemon against an in-process
 // IMAP server and an SMTP capture on loopback, with a temporary database
-// and delays of seconds instead of days, playing a short day of mail and
-// printing a timeline of what arrived, what was decided and what was sent.
+// and delays of seconds instead of days, playing a day of mail and printing
+// a timeline of what arrived, what was decided and why, and what was sent.
 // It needs no config, no servers and no network, and ends by itself.
 package demo
 
@@ -23,36 +23,63 @@ import (
 	"github.com/followupd/followupd/internal/testserver"
 )
 
-// Options tune the demo for tests.
+// Options tune the demo.
 type Options struct {
-	// Scale multiplies every pause of the script; 0 means 1.
-	Scale float64
-	// Timeout bounds the whole demo; 0 means 50s.
+	// Timeout bounds the whole demo; 0 means 55s.
 	Timeout time.Duration
 }
 
-// sequences: one second here stands for one day.
+// The demo's sequences: one second here stands for one day.
 const sequences = `
 [[sequence]]
 name = "new-contact"
 on = "inquiry"
 steps = [
   { after = "0s", template = "thank-you" },
-  { after = "3s", template = "check-in" },
+  { after = "4s", template = "check-in", when = ["no-reply"] },
 ]
+
+[[sequence]]
+name = "after-purchase"
+on = "purchase"
+steps = [
+  { after = "0s", template = "thank-you" },
+  { after = "3s", template = "feedback-request" },
+]
+
+[[sequence]]
+name = "complaint"
+on = "complaint"
+steps = [
+  { after = "0s", template = "apology" },
+  { after = "0s", template = "owner-alert", to = "owner" },
+  { after = "3s", template = "owner-reminder", to = "owner", when = ["owner-silent", "case-open"] },
+]
+
+[[sequence]]
+name = "after-resolution"
+on = "resolved"
+steps = [ { after = "2s", template = "satisfaction-check" } ]
 `
+
+// demo is one run.
+type demo struct {
+	ctx  context.Context
+	out  io.Writer
+	tl   *timeline
+	imap *testserver.IMAP
+	smtp *testserver.SMTP
+	d    *daemon.Daemon
+	cfg  *config.Config
+}
 
 // Run plays the demo, writing the timeline to out.
 func Run(ctx context.Context, out io.Writer, opts Options) error {
-	if opts.Scale == 0 {
-		opts.Scale = 1
-	}
 	if opts.Timeout == 0 {
-		opts.Timeout = 50 * time.Second
+		opts.Timeout = 55 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-
 	dir, err := os.MkdirTemp("", "followupd-demo-")
 	if err != nil {
 		return err
@@ -69,13 +96,13 @@ func Run(ctx context.Context, out io.Writer, opts Options) error {
 		return fmt.Errorf("demo smtp server: %w", err)
 	}
 	defer smtpSrv.Close()
-
 	cfg, err := config.Parse(filepath.Join(dir, "followupd.toml"), []byte(fmt.Sprintf(`
 [business]
 name = "Acme Bikes"
 owner_name = "Pam"
 owner_email = "pam@acme-bikes.example"
 timezone = "America/Chicago"
+min_gap = "1s"
 
 [imap]
 address = %q
@@ -94,58 +121,110 @@ path = %q
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
-
-	tl := newTimeline(out)
+	dm := &demo{ctx: ctx, out: out, tl: newTimeline(out), imap: imapSrv, smtp: smtpSrv, cfg: cfg}
 	fmt.Fprintf(out, "followupd demo: Acme Bikes' inbox on an in-process IMAP server (%s), mail out to an SMTP capture (%s).\n", imapSrv.Addr(), smtpSrv.Addr())
-	fmt.Fprintf(out, "Delays are seconds instead of days: the check-in planned for \"3d\" comes after 3s.\n\n")
+	fmt.Fprintf(out, "One second here stands for one day. The owner is Pam <pam@acme-bikes.example>.\n\n")
+	return dm.play(dir)
+}
 
+func (dm *demo) play(dir string) error {
 	// Mail already in the mailbox before the first start is history.
-	for _, m := range script[:1] {
-		if _, err := imapSrv.Append("INBOX", m.raw()); err != nil {
-			return err
-		}
-		tl.printf("(already in the inbox before followupd's first start) %s", m.summary())
+	if _, err := dm.imap.Append("INBOX", carlaOld.raw()); err != nil {
+		return err
 	}
+	dm.tl.printf("(in the inbox before followupd's first start) %s", carlaOld.summary())
 
-	d, err := daemon.New(ctx, cfg, daemon.Options{Log: slog.New(tl), Grace: 2 * time.Second})
+	d, err := daemon.New(dm.ctx, dm.cfg, daemon.Options{Log: slog.New(dm.tl), Grace: 2 * time.Second})
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	runCtx, cancelRun := context.WithCancel(ctx)
+	dm.d = d
+	runCtx, cancelRun := context.WithCancel(dm.ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); d.Run(runCtx) }()
 	printed := make(chan struct{})
-	go func() { defer close(printed); printSent(runCtx, tl, smtpSrv) }()
+	go func() { defer close(printed); printSent(runCtx, dm.tl, dm.smtp) }()
 	stop := func() { cancelRun(); <-done; <-printed }
 	defer stop()
 
-	for _, m := range script[1:] {
-		if !pause(ctx, time.Duration(float64(m.pause)*opts.Scale)) {
-			return fmt.Errorf("demo timed out")
-		}
-		tl.printf("← arrived: %s", m.summary())
-		if _, err := imapSrv.Append("INBOX", m.raw()); err != nil {
+	for _, l := range []letter{anaAsks, bobAway, carlaBuys, danaComplains, pamForwards, anaStops} {
+		if err := dm.arrive(l, 700*time.Millisecond); err != nil {
 			return err
 		}
 	}
-	// Wait for what the script should produce.
-	want := 4 // two thank-yous, two check-ins
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
-	defer wcancel()
-	if _, err := smtpSrv.Wait(wctx, want); err != nil {
-		return fmt.Errorf("demo: %d of %d expected emails were sent: %w", len(smtpSrv.Messages()), want, err)
+	// Carla answers the feedback request in its thread.
+	fb, err := dm.await("the feedback request to Carla", func(c sent) bool { return c.to == "carla@example.net" && c.n == 2 })
+	if err != nil {
+		return err
 	}
-	pause(ctx, 500*time.Millisecond) // let the last lines print
+	if err := dm.arrive(feedbackReply(fb.msgID), 300*time.Millisecond); err != nil {
+		return err
+	}
+	// Nobody answered Dana: Pam is reminded, then resolves the case.
+	if _, err := dm.await("the reminder to Pam", func(c sent) bool { return c.to == "pam@acme-bikes.example" && c.n == 2 }); err != nil {
+		return err
+	}
+	pause(dm.ctx, 500*time.Millisecond)
+	dm.tl.printf("$ followupd resolve dana@example.com   (Pam has refunded the fee)")
+	if _, _, err := daemon.Resolve(dm.ctx, d.Store(), dm.cfg, "dana@example.com", time.Now()); err != nil {
+		return err
+	}
+	if _, err := dm.await("the satisfaction check to Dana", func(c sent) bool { return c.to == "dana@example.com" && c.n == 2 }); err != nil {
+		return err
+	}
+	if _, err := dm.await("the check-in to Gil", func(c sent) bool { return c.to == "gil@club-velo.example" && c.n == 2 }); err != nil {
+		return err
+	}
+	pause(dm.ctx, 300*time.Millisecond) // let the last lines print
 	stop()
 	r, err := daemon.Status(context.Background(), d.Store())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nDone. %d customers, %d messages (%d not answered, %d malformed), %d follow-ups sent, %d still planned.\n",
-		r.Customers, r.Messages, r.Skipped, r.Malformed, r.Followups["sent"], r.Followups["pending"])
-	fmt.Fprintln(out, "Run it for real: cp config.example.toml followupd.toml, edit it, then `followupd check` and `followupd run`.")
+	fmt.Fprintf(dm.out, "\nDone. %d customers, %d messages (%d not answered), %d follow-ups sent, %d cancelled, %d open complaint(s).\n",
+		r.Customers, r.Messages, r.Skipped, r.Followups["sent"], r.Followups["cancelled"], r.OpenCases)
+	fmt.Fprintln(dm.out, "Ana opted out, so her check-in was never sent; Bob's out-of-office reply was not answered.")
+	fmt.Fprintln(dm.out, "Run it for real: cp config.example.toml followupd.toml, edit it, then `followupd check` and `followupd run`.")
 	return nil
+}
+
+// arrive pauses, then delivers a letter to the inbox.
+func (dm *demo) arrive(l letter, before time.Duration) error {
+	if !pause(dm.ctx, before) {
+		return fmt.Errorf("demo timed out")
+	}
+	dm.tl.printf("← arrived: %s\n  (%s)", l.summary(), l.note)
+	_, err := dm.imap.Append("INBOX", l.raw())
+	return err
+}
+
+// sent is one captured email, numbered per recipient.
+type sent struct {
+	to    string
+	n     int // 1 for the first email to this recipient
+	msgID string
+}
+
+// await waits until an email matching ok has been sent.
+func (dm *demo) await(what string, ok func(sent) bool) (sent, error) {
+	for {
+		per := map[string]int{}
+		for _, c := range dm.smtp.Messages() {
+			m, err := mail.ReadMessage(strings.NewReader(string(c.Data)))
+			if err != nil {
+				continue
+			}
+			per[c.To[0]]++
+			s := sent{to: c.To[0], n: per[c.To[0]], msgID: m.Header.Get("Message-Id")}
+			if ok(s) {
+				return s, nil
+			}
+		}
+		if !pause(dm.ctx, 100*time.Millisecond) {
+			return sent{}, fmt.Errorf("demo: gave up waiting for %s", what)
+		}
+	}
 }
 
 // printSent prints every email the SMTP capture receives.
@@ -155,8 +234,7 @@ func printSent(ctx context.Context, tl *timeline, srv *testserver.SMTP) {
 		if err != nil {
 			return
 		}
-		c := msgs[n-1]
-		m, err := mail.ReadMessage(strings.NewReader(string(c.Data)))
+		m, err := mail.ReadMessage(strings.NewReader(string(msgs[n-1].Data)))
 		if err != nil {
 			tl.printf("→ sent: (unreadable: %v)", err)
 			continue
@@ -165,9 +243,22 @@ func printSent(ctx context.Context, tl *timeline, srv *testserver.SMTP) {
 		dec := wordDecoder()
 		subj, _ := dec.DecodeHeader(m.Header.Get("Subject"))
 		to, _ := dec.DecodeHeader(m.Header.Get("To"))
-		tl.printf("→ sent to %s\n  Subject: %s\n  In-Reply-To: %s\n  Auto-Submitted: %s\n\n%s",
-			to, subj, m.Header.Get("In-Reply-To"), m.Header.Get("Auto-Submitted"), indent(strings.TrimSpace(strings.ReplaceAll(string(body), "\r\n", "\n"))))
+		head := fmt.Sprintf("→ sent to %s\n  Subject: %s", to, subj)
+		if v := m.Header.Get("In-Reply-To"); v != "" {
+			head += "\n  In-Reply-To: " + v
+		}
+		if v := m.Header.Get("List-Unsubscribe"); v != "" {
+			head += "\n  List-Unsubscribe: " + shorten(v, 70)
+		}
+		tl.printf("%s\n\n%s", head, indent(strings.TrimSpace(strings.ReplaceAll(string(body), "\r\n", "\n"))))
 	}
+}
+
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 func indent(s string) string {

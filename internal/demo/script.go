@@ -14,29 +14,48 @@ import (
 
 // letter is one email of the demo's day.
 type letter struct {
-	pause   time.Duration // before it arrives
 	from    string
 	subject string
-	headers string // extra header lines
+	headers string // extra header lines, CRLF-terminated
 	body    string
 	id      string
+	note    string // what the timeline says about it
 }
 
-// script is the demo's day of mail. The first letter is already in the
-// mailbox when followupd starts.
-var script = []letter{
-	{from: "Carla Ruiz <carla@example.net>", subject: "Thanks for the tune-up", id: "carla-1",
-		body: "Pam, the bike rides like new. See you in spring!\nCarla"},
-	{pause: 500 * time.Millisecond, from: `"Ana López" <ana.lopez@example.com>`, subject: "Do you have the blue cruiser in a medium?", id: "ana-1",
-		body: "Hi! I saw the blue cruiser in your window. Do you have it in a medium frame?\n\nThanks,\nAna"},
-	{pause: 700 * time.Millisecond, from: "Bob Stone <bob@example.org>", subject: "Automatic reply: Your order", id: "bob-ooo",
-		headers: "Auto-Submitted: auto-replied\r\n",
-		body:    "I am out of the office until Monday and will reply when I am back."},
-	{pause: 700 * time.Millisecond, from: "Bike Parts Weekly <news@parts.example>", subject: "This week's deals", id: "news-1",
-		headers: "List-Id: <deals.parts.example>\r\nList-Unsubscribe: <mailto:unsub@parts.example>\r\nPrecedence: bulk\r\n",
-		body:    "50% off inner tubes!"},
-	{pause: 700 * time.Millisecond, from: "Carla Ruiz <carla@example.net>", subject: "Kids' bike for my daughter?", id: "carla-2",
-		body: "Hi Pam, my daughter turns 7 next month. What would you recommend?\nCarla"},
+// The demo's cast. Carla's first note is already in the inbox when
+// followupd starts: she becomes a known (repeat) customer without being
+// answered for old mail.
+var (
+	carlaOld = letter{from: "Carla Ruiz <carla@example.net>", subject: "Thanks for the tune-up", id: "carla-1",
+		body: "Pam, the bike rides like new. See you in spring!\nCarla"}
+	anaAsks = letter{from: `"Ana López" <ana.lopez@example.com>`, subject: "Do you have the blue cruiser in a medium?", id: "ana-1",
+		note: "a first-time customer asks a question",
+		body: "Hi! I saw the blue cruiser in your window. Do you have it in a medium frame?\n\nThanks,\nAna"}
+	bobAway = letter{from: "Bob Stone <bob@example.org>", subject: "Automatic reply: Your order", id: "bob-ooo",
+		note:    "an out-of-office reply",
+		headers: "Auto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: All\r\n",
+		body:    "I am out of the office until Monday and will reply when I am back."}
+	carlaBuys = letter{from: "Carla Ruiz <carla@example.net>", subject: "Bought the kids' bike", id: "carla-2",
+		note: "a repeat customer's purchase",
+		body: "Hi Pam, I just bought the green kids' bike in your web shop for my daughter. Order number 1042.\nCarla"}
+	danaComplains = letter{from: "Dana Reyes <dana@example.com>", subject: "Unexpected fee on my invoice", id: "dana-1",
+		note: "a complaint about an unexpected fee",
+		body: "Hello, my repair invoice has an unexpected fee of $25 that nobody mentioned. I'm really disappointed.\nDana"}
+	pamForwards = letter{from: "Pam <pam@acme-bikes.example>", subject: "Fwd: Group rental for our club? #vip", id: "pam-fwd-1",
+		note: "the owner forwards a customer's email, tagged #vip",
+		body: "Big club, treat them well #vip\n\n---------- Forwarded message ---------\nFrom: Gil Moreau <gil@club-velo.example>\nDate: Mon, 2 Mar 2026 at 09:12\nSubject: Group rental for our club?\nTo: Pam <pam@acme-bikes.example>\n\nBonjour Pam, could we rent 12 bikes for our club ride on Saturday?\nGil"}
+	anaStops = letter{from: `"Ana López" <ana.lopez@example.com>`, subject: "Re: Do you have the blue cruiser in a medium?", id: "ana-2",
+		note: "Ana asks to hear no more",
+		body: "Please unsubscribe me, I bought one elsewhere.\n\n> Hi Ana, thanks for getting in touch..."}
+)
+
+// feedbackReply is Carla's answer to the feedback request (whose
+// Message-ID is only known once it has been sent).
+func feedbackReply(inReplyTo string) letter {
+	return letter{from: "Carla Ruiz <carla@example.net>", subject: "Re: Bought the kids' bike", id: "carla-3",
+		note:    "a feedback reply with a rating",
+		headers: "In-Reply-To: " + inReplyTo + "\r\nReferences: " + inReplyTo + "\r\n",
+		body:    "★★★★★ Five stars. My daughter loves it!\n\n> How did it go?"}
 }
 
 func (l letter) raw() []byte {

@@ -1,0 +1,53 @@
+package daemon
+
+import (
+	"fmt"
+	"net/mail"
+	"time"
+
+	"github.com/followupd/followupd/internal/store"
+	"github.com/followupd/followupd/templates"
+)
+
+// templateData fills what a template may use for follow-up f.
+func (d *Daemon) templateData(f *store.Followup, k *store.Case, now time.Time, lv *live) templates.Data {
+	c := f.Customer
+	data := templates.Data{
+		Customer: templates.Customer{
+			Name: c.Name, FirstName: templates.FirstName(c.Name), Email: c.Email,
+			FirstTime: f.FirstTime, Repeat: !f.FirstTime, VIP: c.VIP, Contacts: c.Contacts, Purchases: c.Purchases,
+		},
+		Business: templates.Business{Name: lv.cfg.Business.Name, OwnerName: lv.cfg.Business.OwnerName,
+			OwnerEmail: lv.cfg.Business.OwnerEmail, Address: lv.from.Address},
+		Message: templates.Message{Subject: f.ThreadSubject, Date: f.ThreadDate, Category: f.ThreadCategory,
+			From: (&mail.Address{Name: c.Name, Address: c.Email}).String(), Text: f.ThreadExcerpt},
+		Followup: templates.Followup{Sequence: f.Sequence, Template: f.Template, Step: f.Step},
+		Promise:  promise(lv.cfg.Business.Promise.Duration),
+		Now:      now,
+	}
+	if k != nil {
+		data.Case = &templates.Case{ID: k.ID, Opened: k.Opened, Age: templates.Age(now.Sub(k.Opened)), Subject: k.Subject, Resolved: k.Resolved}
+	}
+	if f.Recipient == "customer" {
+		// The footer shows the one-click link when there is one; otherwise
+		// it asks for a "stop" reply, which followupd understands.
+		_, data.Unsubscribe = d.unsubscribeLinks(c.Email, lv)
+	}
+	return data
+}
+
+// promise words the promised answer time: "within 24 hours", "within 2 days".
+func promise(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d%(24*time.Hour) == 0 && d > 24*time.Hour:
+		return fmt.Sprintf("within %d days", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		if d == time.Hour {
+			return "within the hour"
+		}
+		return fmt.Sprintf("within %d hours", d/time.Hour)
+	}
+	return fmt.Sprintf("within %d minutes", d/time.Minute)
+}

@@ -1,0 +1,68 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/store"
+	"github.com/followupd/followupd/templates"
+)
+
+// Preview renders every variant of a template, for a sample customer or,
+// with email, for that customer as the store knows them (their latest
+// message and case).
+func Preview(ctx context.Context, cfg *config.Config, name, email string, now time.Time) (string, error) {
+	lv, err := Prepare(cfg)
+	if err != nil {
+		return "", err
+	}
+	data := templates.Sample()
+	data.Business = templates.Business{Name: cfg.Business.Name, OwnerName: cfg.Business.OwnerName, OwnerEmail: cfg.Business.OwnerEmail, Address: lv.from.Address}
+	data.Now = now
+	if email != "" {
+		if _, err := os.Stat(cfg.Store.Path); err != nil {
+			return "", fmt.Errorf("no database at %s to find %s in", cfg.Store.Path, email)
+		}
+		st, err := store.Open(ctx, cfg.Store.Path)
+		if err != nil {
+			return "", err
+		}
+		defer st.Close()
+		t, err := st.CustomerTimeline(ctx, email)
+		if err != nil {
+			return "", err
+		}
+		c := t.Customer
+		data.Customer = templates.Customer{Name: c.Name, FirstName: templates.FirstName(c.Name), Email: c.Email,
+			FirstTime: c.FirstTime(), Repeat: !c.FirstTime(), VIP: c.VIP, Contacts: c.Contacts, Purchases: c.Purchases}
+		data.Case = nil
+		for i := len(t.Messages) - 1; i >= 0; i-- {
+			m := t.Messages[i]
+			if m.Kind == "customer" || m.Kind == "forward" || m.Kind == "reply" {
+				data.Message = templates.Message{Subject: m.Subject, Date: m.Date, Category: m.Category, From: c.Email}
+				break
+			}
+		}
+		if n := len(t.Cases); n > 0 {
+			k := t.Cases[n-1]
+			data.Case = &templates.Case{ID: k.ID, Opened: k.Opened, Age: templates.Age(now.Sub(k.Opened)), Subject: k.Subject, Resolved: k.Resolved}
+		}
+	}
+	rs, err := lv.tmpl.Preview(name, data)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for i, r := range rs {
+		fmt.Fprintf(&b, "=== %s, variant %d of %d (%s)\nSubject: %s\n\n%s", name, i+1, len(rs), r.Variant, r.Subject, r.Text)
+		if r.HTML != "" {
+			fmt.Fprintf(&b, "\n--- HTML part ---\n%s\n", r.HTML)
+		}
+		b.WriteString("\n")
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,58 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/store"
+	"github.com/followupd/followupd/rules"
+)
+
+// quietScanEvery is how often the dispatcher looks for customers gone
+// quiet; quietBatch bounds one scan.
+const (
+	quietScanEvery = 10 * time.Minute
+	quietBatch     = 500
+)
+
+// scanQuiet plans the "quiet" sequences for customers who have had no
+// contact for the sequence's quiet_after. The trigger key names the
+// customer and their last contact, so one silence starts a sequence once,
+// and a new silence after a new contact starts it again.
+func (d *Daemon) scanQuiet(ctx context.Context, now time.Time) {
+	lv := d.live()
+	for _, seq := range rules.QuietSequences(lv.cfg.Sequences) {
+		custs, err := d.store.QuietCustomers(ctx, now.Add(-seq.QuietAfter.Duration), quietBatch)
+		if err != nil {
+			d.log.Error("quiet scan", "err", err)
+			return
+		}
+		planned := 0
+		err = d.store.Update(ctx, now, func(tx *store.Tx) error {
+			for _, c := range custs {
+				key := fmt.Sprintf("q:%d:%d", c.ID, c.LastContact.Unix())
+				for _, p := range rules.Plan([]config.Sequence{seq}, "quiet", now) {
+					added, err := tx.PlanFollowup(store.NewFollowup{CustomerID: c.ID, TriggerKey: key, Event: "quiet",
+						TriggerTime: now, Sequence: p.Sequence, Step: p.Step, Template: p.Template, Recipient: p.Recipient,
+						Conditions: p.Conditions, StopOnReply: p.StopOnReply, FirstTime: c.FirstTime(), Due: p.Due})
+					if err != nil {
+						return err
+					}
+					if added {
+						planned++
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			d.log.Error("quiet scan", "err", err)
+			return
+		}
+		if planned > 0 {
+			d.log.Info("quiet customers: follow-ups planned", "sequence", seq.Name, "planned", planned)
+		}
+	}
+}
