@@ -18,8 +18,9 @@ import (
 
 // message is a built mail: the exact bytes and the envelope.
 type message struct {
-	raw      []byte
-	from, to string
+	raw       []byte
+	from, to  string
+	beforeDot func() error
 }
 
 // render builds ml and writes it out once; Send transmits exactly these
@@ -33,7 +34,7 @@ func render(ml *Mail) (*message, error) {
 	if _, err := msg.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("write message: %w", err)
 	}
-	return &message{raw: buf.Bytes(), from: ml.From.Address, to: ml.To.Address}, nil
+	return &message{raw: buf.Bytes(), from: ml.From.Address, to: ml.To.Address, beforeDot: ml.BeforeDot}, nil
 }
 
 // build turns a Mail into a go-mail message. Every header value that may

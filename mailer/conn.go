@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"net/textproto"
 	"time"
@@ -162,6 +163,11 @@ func (s *session) transact(ctx context.Context, msg *message) *Error {
 	s.deadline()
 	if _, err := dc.Write(msg.raw); err != nil {
 		return classify(err, StageData)
+	}
+	if msg.beforeDot != nil {
+		if err := msg.beforeDot(); err != nil {
+			return &Error{Stage: StageData, Err: fmt.Errorf("before the final dot: %w", err)}
+		}
 	}
 	// The dot writer's Close writes CRLF.CRLF and flushes; if that fails,
 	// the dot did not (completely) reach the wire.

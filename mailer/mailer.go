@@ -86,6 +86,12 @@ type Mail struct {
 	References    []string
 	Date          time.Time // zero: now
 	AutoSubmitted string    // e.g. "auto-generated"; empty: no header
+	// BeforeDot, if set, is called after the content was written and
+	// just before the final dot that commits the message. If it fails the
+	// dot is not sent and the transaction is abandoned (a StageData error,
+	// not in doubt). The daemon records there that from now on the server
+	// may have the message.
+	BeforeDot func() error
 	// UnsubscribeMailto, e.g. "mailto:shop+unsubscribe-TOKEN@example.test?subject=unsubscribe",
 	// goes into List-Unsubscribe.
 	UnsubscribeMailto string

@@ -118,6 +118,12 @@ type SMTP struct {
 	TokenFile string `toml:"token_file"`
 	// Rate limits sends: "30/m", "1/s", "500/h"; "" means no limit.
 	Rate string `toml:"rate"`
+	// SaveSent appends every follow-up sent to the IMAP Sent folder, where
+	// the owner sees it and followupd settles sends a crash interrupted.
+	// Default true (off by itself when the server has no Sent folder).
+	SaveSent *bool `toml:"save_sent"`
+	// SentMailbox names that folder; "" finds the one marked \Sent.
+	SentMailbox string `toml:"sent_mailbox"`
 	// MaxAttempts: a follow-up whose sends keep failing temporarily is
 	// given up after this many attempts. Default 8.
 	MaxAttempts int `toml:"max_attempts"`
@@ -192,6 +198,9 @@ type Classify struct {
 	// the owner's. Default true.
 	Defaults *bool `toml:"defaults"`
 }
+
+// SavesSent reports whether sent follow-ups go to the Sent folder.
+func (s SMTP) SavesSent() bool { return s.SaveSent == nil || *s.SaveSent }
 
 // UseDefaults reports whether the built-in rules apply.
 func (c Classify) UseDefaults() bool { return c.Defaults == nil || *c.Defaults }

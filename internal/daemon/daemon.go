@@ -61,6 +61,7 @@ type Daemon struct {
 	store   *store.Store
 	mail    *mailer.Mailer
 	watch   *inbox.Watcher
+	outbox  *inbox.Outbox // nil when save_sent is off
 	metrics *admin.Metrics
 	unsub   unsubscriber
 
@@ -146,6 +147,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 		wo.Debug = &logWriter{log: opts.Log, msg: "imap trace"}
 	}
 	d.watch = inbox.NewWatcher(wo, (*sink)(d))
+	if cfg.SMTP.SavesSent() {
+		ob := wo
+		ob.Debug = nil
+		d.outbox = inbox.NewOutbox(ob, cfg.SMTP.SentMailbox)
+	}
 	if cfg.Admin.Listen != "" {
 		maxAge := 2*cfg.IMAP.IdleRefresh.Duration + cfg.IMAP.Timeout.Duration
 		if p := 2*cfg.IMAP.PollInterval.Duration + cfg.IMAP.Timeout.Duration; p > maxAge {
@@ -225,6 +231,9 @@ func (d *Daemon) Close() error {
 	if d.admin != nil {
 		d.admin.Close()
 	}
+	if d.outbox != nil {
+		d.outbox.Close()
+	}
 	d.mail.Close()
 	return d.store.Close()
 }
@@ -251,20 +260,42 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
-// reconcile deals with follow-ups a previous run left "sending": they are
-// never sent again blindly.
+// reconcile settles the follow-ups a previous run left "sending", never
+// sending one again blindly: if the final dot was never about to be
+// written the server cannot have it, so it is sent again; otherwise the
+// Sent folder is searched for its Message-ID: found means sent, not found
+// means in doubt, for the owner to decide (followupd retry ID).
 func (d *Daemon) reconcile(ctx context.Context) error {
 	fs, err := d.store.Interrupted(ctx)
 	if err != nil {
 		return err
 	}
+	now := d.clock.Now()
 	for _, f := range fs {
-		if err := d.store.MarkDoubt(ctx, f.ID, "interrupted between SMTP and recording the result"); err != nil {
+		log := d.log.With("followup", f.ID, "customer", f.Customer.Email, "message_id", f.SMTPMessageID)
+		if f.Dot.IsZero() {
+			d.record(log, d.store.Reschedule(ctx, f.ID, now, "interrupted before the end of DATA: sent again"),
+				"interrupted send had not reached the end of DATA: it will be sent again")
+			continue
+		}
+		why := "interrupted after the final dot, and there is no Sent folder to check"
+		if d.outbox != nil {
+			found, err := d.outbox.Has(ctx, f.SMTPMessageID)
+			switch {
+			case err != nil:
+				why = "interrupted after the final dot; the Sent folder could not be searched: " + err.Error()
+			case found:
+				d.record(log, d.store.MarkSent(ctx, f.ID, now, f.Variant), "interrupted send found in the Sent folder: recorded as sent")
+				continue
+			default:
+				why = "interrupted after the final dot; not in the Sent folder"
+			}
+		}
+		if err := d.store.MarkDoubt(ctx, f.ID, why); err != nil {
 			return err
 		}
 		d.metrics.InDoubt()
-		d.log.Warn("follow-up in doubt: a previous run stopped while sending it; not sent again (followupd retry ID sends it)",
-			"followup", f.ID, "customer", f.Customer.Email, "message_id", f.SMTPMessageID)
+		log.Warn("follow-up in doubt: not sent again (followupd retry ID sends it)", "reason", why)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/followupd/followupd/inbox"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/mailer"
 	"github.com/followupd/followupd/rules"
@@ -111,10 +112,12 @@ func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
 		m.InReplyTo = f.ThreadMsgID
 		m.UnsubscribeMailto, m.UnsubscribeURL = d.unsubscribeLinks(f.Customer.Email, lv)
 	}
+	m.BeforeDot = func() error { return d.store.MarkDot(sctx, f.ID, d.clock.Now()) }
 	err = d.mail.Send(sctx, m)
 	var merr *mailer.Error
 	switch {
 	case err == nil:
+		d.saveSent(sctx, log, m)
 		d.record(log, d.store.MarkSent(sctx, f.ID, d.clock.Now(), r.Variant), "follow-up sent", "to", m.To.Address, "message_id", f.SMTPMessageID, "variant", r.Variant)
 		d.metrics.Sent(f.Template)
 		d.metrics.ObserveSendLatency(d.clock.Now().Sub(f.Due))
@@ -196,6 +199,26 @@ func (d *Daemon) unsubscribeLinks(email string, lv *live) (mailto, link string) 
 		}
 	}
 	return mailto, link
+}
+
+// saveSent appends what was sent to the Sent folder. A failure is logged
+// and does not undo the send.
+func (d *Daemon) saveSent(ctx context.Context, log interface{ Warn(string, ...any) }, m *mailer.Mail) {
+	if d.outbox == nil {
+		return
+	}
+	raw, err := d.mail.Build(m)
+	if err == nil {
+		err = d.outbox.Append(ctx, raw, m.Date)
+	}
+	if errors.Is(err, inbox.ErrNoSentFolder) {
+		log.Warn("the IMAP server has no Sent folder: sent follow-ups are not saved (set smtp.sent_mailbox, or save_sent = false)")
+		d.outbox = nil // only the dispatcher goroutine uses it
+		return
+	}
+	if err != nil {
+		log.Warn("could not save the follow-up in the Sent folder", "err", err)
+	}
 }
 
 func (d *Daemon) markBouncing(ctx context.Context, log interface{ Info(string, ...any) }, email, why string) {

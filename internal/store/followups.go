@@ -92,6 +92,7 @@ type Followup struct {
 	Variant       string
 	LastError     string
 	Created       time.Time
+	Dot           time.Time // the final dot was about to be written; zero if not
 	Sent          time.Time
 
 	Customer Customer
@@ -108,25 +109,25 @@ type Followup struct {
 
 const followupSelect = `SELECT f.id, f.trigger_key, f.event, f.trigger_time, f.trigger_seq, f.sequence, f.step, f.template, f.recipient,
 	f.conditions, f.stop_on_reply, f.first_time, f.due, f.not_before, f.state, f.attempts, f.smtp_message_id, f.variant,
-	f.last_error, f.created, f.sent, COALESCE(f.thread_id, 0), COALESCE(m.header_msgid, ''), COALESCE(m.subject, ''),
+	f.last_error, f.created, f.dot, f.sent, COALESCE(f.thread_id, 0), COALESCE(m.header_msgid, ''), COALESCE(m.subject, ''),
 	COALESCE(m.date, 0), COALESCE(m.category, ''), COALESCE(m.excerpt, ''), COALESCE(f.case_id, 0), ` + customerColumns + `
 	FROM followups f JOIN customers c ON c.id = f.customer_id LEFT JOIN messages m ON m.id = f.thread_id`
 
 func scanFollowup(row interface{ Scan(...any) error }) (*Followup, error) {
 	var f Followup
-	var trig, due, notBefore, created, sent, tdate int64
+	var trig, due, notBefore, created, dot, sent, tdate int64
 	var stop, first int
 	var conds string
 	dest := []any{&f.ID, &f.TriggerKey, &f.Event, &trig, &f.TriggerSeq, &f.Sequence, &f.Step, &f.Template, &f.Recipient,
 		&conds, &stop, &first, &due, &notBefore, &f.State, &f.Attempts, &f.SMTPMessageID, &f.Variant,
-		&f.LastError, &created, &sent, &f.ThreadID, &f.ThreadMsgID, &f.ThreadSubject, &tdate, &f.ThreadCategory, &f.ThreadExcerpt, &f.CaseID}
+		&f.LastError, &created, &dot, &sent, &f.ThreadID, &f.ThreadMsgID, &f.ThreadSubject, &tdate, &f.ThreadCategory, &f.ThreadExcerpt, &f.CaseID}
 	cdest, done := customerDest(&f.Customer)
 	if err := row.Scan(append(dest, cdest...)...); err != nil {
 		return nil, err
 	}
 	done()
 	f.TriggerTime, f.Due, f.NotBefore = fromUnix(trig), fromUnix(due), fromUnix(notBefore)
-	f.Created, f.Sent, f.ThreadDate = fromUnix(created), fromUnix(sent), fromUnix(tdate)
+	f.Created, f.Dot, f.Sent, f.ThreadDate = fromUnix(created), fromUnix(dot), fromUnix(sent), fromUnix(tdate)
 	f.Conditions = strings.Fields(conds)
 	f.StopOnReply, f.FirstTime = stop != 0, first != 0
 	return &f, nil
@@ -237,10 +238,24 @@ func (s *Store) Cancel(ctx context.Context, id int64, reason string) error {
 }
 
 // Reschedule puts a claimed follow-up back in the queue, ready at next,
-// keeping its attempt count and Message-ID (a temporary failure, or a gate
-// that moved it). reason says why.
+// keeping its attempt count and Message-ID (a temporary failure, or a
+// send interrupted before its final dot). reason says why.
 func (s *Store) Reschedule(ctx context.Context, id int64, next time.Time, reason string) error {
-	return setState(ctx, s.db, id, StatePending, `not_before = ?, last_error = ?`, unix(next), reason)
+	return setState(ctx, s.db, id, StatePending, `not_before = ?, last_error = ?, dot = 0`, unix(next), reason)
+}
+
+// MarkDot records, before the final dot of DATA is written, that from now
+// on the SMTP server may have follow-up id. It is its own committed write:
+// after a crash it tells "safe to send again" from "in doubt".
+func (s *Store) MarkDot(ctx context.Context, id int64, now time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE followups SET dot = ? WHERE id = ? AND state = 'sending'`, unix(now), id)
+	if err != nil {
+		return fmt.Errorf("follow-up %d: record the final dot: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("follow-up %d: record the final dot: not being sent", id)
+	}
+	return nil
 }
 
 // Wait puts a claimed follow-up back without counting the claim as a send

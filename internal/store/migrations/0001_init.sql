@@ -108,6 +108,7 @@ CREATE TABLE followups (
     last_error      TEXT    NOT NULL DEFAULT '',          -- or why it waits, was skipped or cancelled
     created         INTEGER NOT NULL,
     claimed         INTEGER NOT NULL DEFAULT 0,
+    dot             INTEGER NOT NULL DEFAULT 0,           -- the final dot of DATA was about to be written: the server may have it
     sent            INTEGER NOT NULL DEFAULT 0,
     UNIQUE (trigger_key, sequence, step)
 );
