@@ -24,11 +24,14 @@ const pollEvery = 2 * time.Second
 func (d *Daemon) dispatchLoop(ctx context.Context) {
 	var lastQuiet time.Time
 	for ctx.Err() == nil {
-		if now := d.clock.Now(); now.Sub(lastQuiet) >= quietScanEvery {
-			lastQuiet = now
-			d.scanQuiet(ctx, now)
+		// The wake-up is an absolute deadline from the top of the loop: if
+		// the clock moves on while this iteration works, it wakes at once.
+		start := d.clock.Now()
+		if start.Sub(lastQuiet) >= quietScanEvery {
+			lastQuiet = start
+			d.scanQuiet(ctx, start)
 		}
-		d.maybeSendDigest(ctx, d.clock.Now())
+		d.maybeSendDigest(ctx, start)
 		for ctx.Err() == nil {
 			f, err := d.store.ClaimReady(ctx, d.clock.Now(), d.newMessageID)
 			if err != nil {
@@ -42,15 +45,18 @@ func (d *Daemon) dispatchLoop(ctx context.Context) {
 			}
 			d.dispatch(ctx, f)
 		}
-		sleep := pollEvery
+		wake := start.Add(pollEvery)
 		if at, ok, err := d.store.NextReady(ctx); err == nil && ok {
-			// Times are stored to the second: wake just past the due second.
-			sleep = min(max(at.Sub(d.clock.Now()), 0)+time.Second-time.Duration(d.clock.Now().Nanosecond()), pollEvery)
+			// Times are stored to the second and claims compare whole
+			// seconds, so waking at the due second is enough.
+			if at.Before(wake) {
+				wake = at
+			}
 		}
 		select {
 		case <-ctx.Done():
 		case <-d.kick:
-		case <-d.clock.After(sleep):
+		case <-d.clock.After(wake.Sub(d.clock.Now())):
 		}
 	}
 }
@@ -140,7 +146,7 @@ func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
 		d.record(log, d.store.MarkFailed(sctx, f.ID, fmt.Sprintf("gave up after %d attempts: %v", f.Attempts, err)), "follow-up failed: retries exhausted", "err", err)
 		d.metrics.Failed(f.Template, false)
 	default:
-		next := d.clock.Now().Add(retryDelay(f.Attempts))
+		next := d.clock.Now().Add(retryDelay(f.Attempts, lv.cfg.SMTP.RetryFirst.Duration))
 		d.record(log, d.store.Reschedule(sctx, f.ID, next, err.Error()), "follow-up send failed; will retry", "err", err, "at", next.UTC().Format(time.RFC3339))
 		d.metrics.Failed(f.Template, false)
 	}
@@ -232,10 +238,13 @@ func (d *Daemon) markBouncing(ctx context.Context, log interface{ Info(string, .
 	}
 }
 
-// retryDelay is the wait after the n-th failed attempt: 1m, 2m, 4m, ...
-// capped at 2h, jittered 0.5–1.5×.
-func retryDelay(n int) time.Duration {
-	d := time.Minute << min(max(n-1, 0), 7)
+// retryDelay is the wait after the n-th failed attempt: first (smtp.retry_first,
+// 1m by default), then doubling, capped at 2h, jittered 0.5–1.5×.
+func retryDelay(n int, first time.Duration) time.Duration {
+	if first <= 0 {
+		first = time.Minute
+	}
+	d := first << min(max(n-1, 0), 7)
 	d = min(d, 2*time.Hour)
 	return time.Duration(float64(d) * (0.5 + rand.Float64()))
 }

@@ -262,10 +262,31 @@ func (in *ingest) customer(dec rules.Decision) error {
 		TriggerTime: now, TriggerSeq: id, ThreadID: id, CaseID: caseID, FirstTime: firstTime}, email)
 }
 
+// reachable says why nothing may be planned for the customer, or "".
+func reachable(c store.Customer) string {
+	switch {
+	case !c.OptedOut.IsZero():
+		return "the customer opted out"
+	case !c.Bouncing.IsZero():
+		return "the address bounces"
+	}
+	return ""
+}
+
 // plan records the follow-ups an event starts; base holds everything but
-// the step.
+// the step. Nothing is ever planned to a customer who opted out or whose
+// address bounces; the owner's steps (an alert about their complaint) still are.
 func (in *ingest) plan(base store.NewFollowup, email string) error {
+	c, err := in.tx.Customer(email)
+	if err != nil {
+		return err
+	}
+	blocked := reachable(c)
 	for _, p := range rules.Plan(in.d.conf().Sequences, base.Event, base.TriggerTime) {
+		if blocked != "" && p.Recipient == "customer" {
+			in.note("follow-up not planned: "+blocked, "customer", email, "sequence", p.Sequence, "step", p.Step, "template", p.Template)
+			continue
+		}
 		nf := base
 		nf.Sequence, nf.Step, nf.Template, nf.Recipient = p.Sequence, p.Step, p.Template, p.Recipient
 		nf.Conditions, nf.StopOnReply, nf.Due = p.Conditions, p.StopOnReply, p.Due
