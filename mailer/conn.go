@@ -64,6 +64,10 @@ func (m *Mailer) handshake(ctx context.Context, raw net.Conn, secret string) (*s
 	if err != nil {
 		return nil, tlsError(err)
 	}
+	if m.cfg.Trace != nil {
+		c.SetLogger(traceLogger{m.cfg.Trace})
+		c.SetDebugLog(true)
+	}
 	if err := c.Hello(m.helo); err != nil {
 		return nil, err
 	}

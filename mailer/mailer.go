@@ -26,6 +26,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/mail"
 	"os"
@@ -71,6 +72,9 @@ type Config struct {
 	// Rate limits sending, as ParseRate reads it ("30/m", "1/s",
 	// "500/h"); "" is unlimited. Send waits for its turn.
 	Rate string
+	// Trace, if set, receives the SMTP protocol trace at debug level,
+	// without AUTH data.
+	Trace *slog.Logger
 }
 
 // Mail is one follow-up to send.

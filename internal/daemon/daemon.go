@@ -181,8 +181,16 @@ func newMailer(cfg *config.Config, opts Options) (*mailer.Mailer, error) {
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Secret, Helo: cfg.SMTP.Helo,
 		Timeout: cfg.SMTP.Timeout.Duration, InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify,
 		Dial: opts.DialSMTP, Auth: cfg.SMTP.Auth, TokenCommand: cfg.SMTP.TokenCommand, TokenFile: cfg.SMTP.TokenFile,
-		Rate: cfg.SMTP.Rate,
+		Rate: cfg.SMTP.Rate, Trace: trace(opts),
 	})
+}
+
+// trace returns the logger for protocol traces: only with -debug.
+func trace(opts Options) *slog.Logger {
+	if opts.Debug {
+		return opts.Log
+	}
+	return nil
 }
 
 // CheckTemplates fails, naming the config key, when a sequence names a
