@@ -16,7 +16,17 @@ import (
 )
 
 func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
-	cfg, err := config.Load(config.Find(path))
+	return loadConfigWith(config.Load, path, stderr)
+}
+
+// loadOffline loads the config for commands that connect to no server:
+// passwords are not needed.
+func loadOffline(path string, stderr io.Writer) (*config.Config, bool) {
+	return loadConfigWith(config.LoadWithoutSecrets, path, stderr)
+}
+
+func loadConfigWith(load func(string) (*config.Config, error), path string, stderr io.Writer) (*config.Config, bool) {
+	cfg, err := load(config.Find(path))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return nil, false
@@ -141,7 +151,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if _, err := parse(fs, args); err != nil {
 		return 2
 	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
+	cfg, ok := loadOffline(*cfgPath, stderr)
 	if !ok {
 		return 1
 	}

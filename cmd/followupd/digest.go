@@ -15,7 +15,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if _, err := parse(fs, args); err != nil {
 		return 2
 	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
+	cfg, ok := loadOffline(*cfgPath, stderr)
 	if !ok {
 		return 1
 	}
@@ -48,7 +48,7 @@ func cmdPreview(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "usage: followupd preview [-to EMAIL] TEMPLATE")
 		return 2
 	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
+	cfg, ok := loadOffline(*cfgPath, stderr)
 	if !ok {
 		return 1
 	}

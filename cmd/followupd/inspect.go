@@ -19,7 +19,7 @@ func inspectorFor(cfgPath string, stderr io.Writer, need bool) (*daemon.Inspecto
 	path := config.Find(cfgPath)
 	var cfg *config.Config
 	if _, err := os.Stat(path); err == nil || cfgPath != "" || need {
-		c, ok := loadConfig(cfgPath, stderr)
+		c, ok := loadOffline(cfgPath, stderr)
 		if !ok {
 			return nil, nil, false
 		}

@@ -18,7 +18,7 @@ import (
 
 // openStore loads the config and opens its database for a CLI command.
 func openStore(ctx context.Context, cfgPath string, stderr io.Writer) (*store.Store, func(), bool) {
-	cfg, ok := loadConfig(cfgPath, stderr)
+	cfg, ok := loadOffline(cfgPath, stderr)
 	if !ok {
 		return nil, nil, false
 	}
@@ -143,7 +143,7 @@ func cmdResolve(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "usage: followupd resolve EMAIL|CASE")
 		return 2
 	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
+	cfg, ok := loadOffline(*cfgPath, stderr)
 	if !ok {
 		return 1
 	}

@@ -129,6 +129,9 @@ type SMTP struct {
 	MaxAttempts int `toml:"max_attempts"`
 	// MaxRetryAge: or once it is this much past due. Default "2d".
 	MaxRetryAge Duration `toml:"max_retry_age"`
+	// RetryFirst is the wait after the first temporary failure; it doubles
+	// with each attempt up to 2h (jittered 0.5–1.5×). Default "1m".
+	RetryFirst Duration `toml:"retry_first"`
 
 	Secret string `toml:"-"` // the resolved password; empty when Username is
 }
@@ -262,6 +265,7 @@ func Default() *Config {
 			AutoSubmitted: "auto-generated",
 			MaxAttempts:   8,
 			MaxRetryAge:   Duration{48 * time.Hour},
+			RetryFirst:    Duration{time.Minute},
 		},
 		Store:  Store{Path: "followupd.db"},
 		Digest: Digest{Time: "18:00"},

@@ -13,7 +13,15 @@ import (
 // password_file) against the file's directory and resolves the passwords.
 // On any problem it returns a nil *Config and an *Error holding every
 // problem found.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return load(path, true) }
+
+// LoadWithoutSecrets is Load for the commands that connect to no server
+// (status, inspect, plan, queue, ...): passwords are neither required nor
+// read, so an unset password_env does not stop them. Everything else is
+// checked as by Load.
+func LoadWithoutSecrets(path string) (*Config, error) { return load(path, false) }
+
+func load(path string, secrets bool) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		var pe *os.PathError
@@ -21,6 +29,9 @@ func Load(path string) (*Config, error) {
 			err = pe.Err
 		}
 		return nil, &Error{Problems: []Problem{{File: path, Msg: "cannot read: " + err.Error()}}}
+	}
+	if !secrets {
+		return parse(path, data, nil)
 	}
 	return Parse(path, data)
 }
@@ -32,6 +43,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	return parse(name, data, os.Getenv)
 }
 
+// parse decodes and checks data; a nil getenv skips the passwords.
 func parse(name string, data []byte, getenv func(string) string) (*Config, error) {
 	ps := &problems{file: name}
 	var tree map[string]any
@@ -68,6 +80,9 @@ func resolve(ps *problems, cfg *Config, dir string, getenv func(string) string) 
 		}
 	}
 
+	if getenv == nil {
+		return
+	}
 	i := &cfg.IMAP
 	i.Secret = resolvePassword(ps, "imap", passwordSource{i.Password, i.PasswordEnv, i.PasswordFile}, true, getenv, dir)
 	s := &cfg.SMTP

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -286,5 +287,36 @@ func TestLoadOfAMissingFileIsAnError(t *testing.T) {
 	got := problemStrings(t, err)
 	if want := path + ": cannot read: no such file or directory"; len(got) != 1 || got[0] != want {
 		t.Errorf("problems = %q; want %q", got, want)
+	}
+}
+
+func TestOfflineCommandsNeedNoSecrets(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "followupd.toml")
+	os.WriteFile(path, []byte(`[business]
+owner_email = "owner@example.test"
+[imap]
+address = "127.0.0.1:1143"
+username = "shop@example.test"
+password_env = "FOLLOWUPD_TEST_UNSET_VARIABLE"
+[smtp]
+address = "127.0.0.1:2525"
+username = "shop@example.test"
+password_file = "missing-file"
+from = "shop@example.test"
+`), 0o600)
+	if _, err := Load(path); err == nil {
+		t.Fatal("Load accepted unresolvable passwords")
+	}
+	cfg, err := LoadWithoutSecrets(path)
+	if err != nil {
+		t.Fatalf("LoadWithoutSecrets: %v", err)
+	}
+	if cfg.IMAP.Secret != "" || cfg.SMTP.Secret != "" {
+		t.Error("LoadWithoutSecrets resolved a secret")
+	}
+	os.WriteFile(path, []byte("[business]\nowner_email = \"x\"\n"), 0o600)
+	if _, err := LoadWithoutSecrets(path); err == nil {
+		t.Error("LoadWithoutSecrets skipped the rest of the validation")
 	}
 }

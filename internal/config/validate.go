@@ -171,6 +171,7 @@ func validateSMTPExtra(ps *problems, c *SMTP) {
 	if c.MaxAttempts < 1 {
 		ps.add("smtp.max_attempts", "must be at least 1")
 	}
+	positive(ps, "smtp.retry_first", c.RetryFirst)
 	if v := c.AutoSubmitted; v != "" && v != "auto-generated" && v != "auto-replied" && v != "auto-notified" {
 		ps.add("smtp.auto_submitted", "%q: want auto-generated, auto-replied, auto-notified or \"\" (RFC 3834)", v)
 	}
