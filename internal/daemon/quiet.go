@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/followupd/followupd/internal/config"
@@ -24,7 +23,7 @@ const (
 func (d *Daemon) scanQuiet(ctx context.Context, now time.Time) {
 	lv := d.live()
 	for _, seq := range rules.QuietSequences(lv.cfg.Sequences) {
-		custs, err := d.store.QuietCustomers(ctx, now.Add(-seq.QuietAfter.Duration), quietBatch)
+		custs, err := d.store.QuietCustomers(ctx, seq.Name, now.Add(-seq.QuietAfter.Duration), quietBatch)
 		if err != nil {
 			d.log.Error("quiet scan", "err", err)
 			return
@@ -32,7 +31,7 @@ func (d *Daemon) scanQuiet(ctx context.Context, now time.Time) {
 		planned := 0
 		err = d.store.Update(ctx, now, func(tx *store.Tx) error {
 			for _, c := range custs {
-				key := fmt.Sprintf("q:%d:%d", c.ID, c.LastContact.Unix())
+				key := store.QuietKey(c.ID, c.LastContact)
 				for _, p := range rules.Plan([]config.Sequence{seq}, "quiet", now) {
 					added, err := tx.PlanFollowup(store.NewFollowup{CustomerID: c.ID, TriggerKey: key, Event: "quiet",
 						TriggerTime: now, Sequence: p.Sequence, Step: p.Step, Template: p.Template, Recipient: p.Recipient,

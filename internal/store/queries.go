@@ -160,11 +160,20 @@ func (s *Store) DueBetween(ctx context.Context, from, to time.Time) ([]*Followup
 	return s.followups(ctx, ` WHERE f.state = 'pending' AND f.not_before >= ? AND f.not_before < ? ORDER BY f.not_before`, unix(from), unix(to))
 }
 
-// QuietCustomers returns customers whose last contact was before t and who
-// may still be written to, at most limit of them.
-func (s *Store) QuietCustomers(ctx context.Context, before time.Time, limit int) ([]Customer, error) {
+// QuietKey is the trigger key of a customer's silence since lastContact:
+// one silence starts a quiet sequence once.
+func QuietKey(customerID int64, lastContact time.Time) string {
+	return fmt.Sprintf("q:%d:%d", customerID, unix(lastContact))
+}
+
+// QuietCustomers returns customers whose last contact was before t, who
+// may still be written to, and whose current silence has not started the
+// sequence yet, at most limit of them, longest silent first.
+func (s *Store) QuietCustomers(ctx context.Context, sequence string, before time.Time, limit int) ([]Customer, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c
-		WHERE c.last_contact < ? AND c.opted_out = 0 AND c.bouncing = 0 AND c.contacts > 0 ORDER BY c.last_contact LIMIT ?`, unix(before), limit)
+		WHERE c.last_contact < ? AND c.opted_out = 0 AND c.bouncing = 0 AND c.contacts > 0
+		AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.trigger_key = 'q:' || c.id || ':' || c.last_contact AND f.sequence = ?)
+		ORDER BY c.last_contact LIMIT ?`, unix(before), sequence, limit)
 	if err != nil {
 		return nil, fmt.Errorf("quiet customers: %w", err)
 	}

@@ -301,3 +301,36 @@ func TestReplyFindsTheFollowUpAndCancelsTheRest(t *testing.T) {
 		t.Error("something is still pending after the customer replied")
 	}
 }
+
+func TestQuietScanMovesPastCustomersAlreadyPlanned(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	s.Update(ctx, t0, func(tx *Tx) error {
+		for i := 0; i < 5; i++ {
+			if _, err := tx.TouchCustomer(fmt.Sprintf("c%d@example.com", i), "", t0.Add(time.Duration(i)*time.Minute), true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	seen := map[string]bool{}
+	for round := 0; round < 4; round++ {
+		custs, err := s.QuietCustomers(ctx, "keep-in-touch", t0.Add(24*time.Hour), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Update(ctx, t0, func(tx *Tx) error {
+			for _, c := range custs {
+				seen[c.Email] = true
+				if _, err := tx.PlanFollowup(NewFollowup{CustomerID: c.ID, TriggerKey: QuietKey(c.ID, c.LastContact), Event: "quiet",
+					TriggerTime: t0, Sequence: "keep-in-touch", Template: "stay-in-touch", Due: t0}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if len(seen) != 5 {
+		t.Errorf("scans in batches of 2 reached %d of 5 quiet customers", len(seen))
+	}
+}
