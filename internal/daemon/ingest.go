@@ -30,19 +30,25 @@ func (s *sink) Checkpoint(ctx context.Context, mailbox string) (inbox.Checkpoint
 func (s *sink) Deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint, msgs []inbox.Fetched) error {
 	d := (*Daemon)(s)
 	now := d.clock.Now().UTC()
-	var notes []note
-	err := d.store.Update(ctx, now, func(tx *store.Tx) error {
-		notes = notes[:0]
+	notes, err := d.deliver(ctx, mailbox, cp, msgs, now)
+	if err != nil && ctx.Err() == nil && len(msgs) > 1 {
+		// One message may be what fails: take them one by one, so the
+		// rest are recorded and the mailbox does not stall on it.
+		d.log.Warn("batch could not be recorded; retrying message by message", "err", err)
+		notes = nil
 		for _, f := range msgs {
-			in := &ingest{d: d, tx: tx, mailbox: mailbox, validity: cp.UIDValidity, f: f}
-			if err := in.run(); err != nil {
+			one := cp
+			one.LastUID = f.UID
+			n, err := d.deliverOne(ctx, mailbox, one, f, now)
+			if err != nil {
 				return err
 			}
-			notes = append(notes, in.notes...)
+			notes = append(notes, n...)
 		}
-		return tx.SetCheckpoint(store.Checkpoint{Mailbox: mailbox, UIDValidity: cp.UIDValidity,
-			LastUID: cp.LastUID, HistoryBelow: cp.HistoryBelow, Synced: now})
-	})
+		// The checkpoint may still need the batch's last UID (a message
+		// expunged while fetched).
+		_, err = d.deliver(ctx, mailbox, cp, nil, now)
+	}
 	if err != nil {
 		return err
 	}
@@ -60,6 +66,47 @@ func (s *sink) Deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint,
 		d.kickDispatcher()
 	}
 	return nil
+}
+
+// deliver records msgs and the checkpoint in one transaction.
+func (d *Daemon) deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint, msgs []inbox.Fetched, now time.Time) ([]note, error) {
+	var notes []note
+	err := d.store.Update(ctx, now, func(tx *store.Tx) error {
+		notes = notes[:0]
+		for _, f := range msgs {
+			in := &ingest{d: d, tx: tx, mailbox: mailbox, validity: cp.UIDValidity, f: f}
+			if err := in.runSafe(); err != nil {
+				return err
+			}
+			notes = append(notes, in.notes...)
+		}
+		return tx.SetCheckpoint(store.Checkpoint{Mailbox: mailbox, UIDValidity: cp.UIDValidity,
+			LastUID: cp.LastUID, HistoryBelow: cp.HistoryBelow, Synced: now})
+	})
+	return notes, err
+}
+
+// deliverOne records one message; if even that fails, it records the
+// message as one that could not be ingested, with the reason, and moves
+// the checkpoint past it.
+func (d *Daemon) deliverOne(ctx context.Context, mailbox string, cp inbox.Checkpoint, f inbox.Fetched, now time.Time) ([]note, error) {
+	notes, err := d.deliver(ctx, mailbox, cp, []inbox.Fetched{f}, now)
+	if err == nil || ctx.Err() != nil {
+		return notes, err
+	}
+	reason := "could not be ingested: " + err.Error()
+	err = d.store.Update(ctx, now, func(tx *store.Tx) error {
+		if _, err := tx.InsertMessage(store.MessageRecord{Mailbox: mailbox, UIDValidity: cp.UIDValidity, UID: f.UID,
+			Key: fmt.Sprintf("uid:%d:%d:%s", cp.UIDValidity, f.UID, mailbox), Kind: "malformed", Error: reason, Arrived: f.InternalDate}); err != nil {
+			return err
+		}
+		return tx.SetCheckpoint(store.Checkpoint{Mailbox: mailbox, UIDValidity: cp.UIDValidity,
+			LastUID: cp.LastUID, HistoryBelow: cp.HistoryBelow, Synced: now})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []note{{msg: "message recorded as malformed; left in the mailbox", attrs: []any{"uid", f.UID, "reason", reason}}}, nil
 }
 
 // note is one decision to log once the transaction has committed.
@@ -82,6 +129,19 @@ type ingest struct {
 
 func (in *ingest) note(msg string, attrs ...any) {
 	in.notes = append(in.notes, note{msg: msg, attrs: append([]any{"uid", in.f.UID}, attrs...)})
+}
+
+// runSafe is run with a panic turned into an error for this message (and
+// counted, so tests see it): one bad message must not stall the mailbox.
+func (in *ingest) runSafe() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			in.d.panics.Add(1)
+			in.d.log.Error("recovered from a panic while ingesting a message", "uid", in.f.UID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic while ingesting uid %d: %v", in.f.UID, r)
+		}
+	}()
+	return in.run()
 }
 
 // run classifies and records the message. Only store errors are returned:
