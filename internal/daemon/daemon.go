@@ -38,7 +38,8 @@ type Options struct {
 	// DialIMAP and DialSMTP replace the network dialers.
 	DialIMAP func(ctx context.Context, network, addr string) (net.Conn, error)
 	DialSMTP func(ctx context.Context, network, addr string) (net.Conn, error)
-	// Grace is how long a send in flight may take after shutdown starts; default 8s.
+	// Grace is how long a send in flight may take after shutdown starts;
+	// default 6s, so that the process exits within 10s of SIGTERM.
 	Grace time.Duration
 	// Debug enables the IMAP protocol trace (credentials redacted) to the log.
 	Debug bool
@@ -107,7 +108,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 		opts.Clock = clock.Real{}
 	}
 	if opts.Grace == 0 {
-		opts.Grace = 8 * time.Second
+		opts.Grace = 6 * time.Second
 	}
 	lv, err := Prepare(cfg)
 	if err != nil {
