@@ -7,7 +7,7 @@ import (
 	"io"
 	"mime"
 	"net"
-	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -42,6 +42,7 @@ func (w *Watcher) connect(ctx context.Context, newMail chan<- struct{}) (*imapcl
 	if tlsConf.ServerName == "" {
 		tlsConf.ServerName = host
 	}
+	var trace *tracer
 	options := &imapclient.Options{
 		TLSConfig:   tlsConf,
 		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
@@ -57,7 +58,8 @@ func (w *Watcher) connect(ctx context.Context, newMail chan<- struct{}) (*imapcl
 		},
 	}
 	if w.opts.Debug != nil {
-		options.DebugWriter = redactor{w: w.opts.Debug}
+		trace = &tracer{w: w.opts.Debug}
+		options.DebugWriter = trace
 	}
 
 	var c *imapclient.Client
@@ -92,7 +94,13 @@ func (w *Watcher) connect(ctx context.Context, newMail chan<- struct{}) (*imapcl
 		c.Close()
 		return nil, fmt.Errorf("imap greeting: %w", err)
 	}
-	if _, err := waitFor(w, c, func() (struct{}, error) { return struct{}{}, c.Login(w.opts.Username, w.opts.Password).Wait() }); err != nil {
+	// The LOGIN exchange is never traced: the password may go out as a
+	// literal (LITERAL+), in the same write or a later one, where no
+	// pattern can be trusted to find it.
+	trace.mute(true)
+	_, err = waitFor(w, c, func() (struct{}, error) { return struct{}{}, c.Login(w.opts.Username, w.opts.Password).Wait() })
+	trace.mute(false)
+	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("imap login as %s: %w", w.opts.Username, err)
 	}
@@ -105,15 +113,28 @@ func hasIdle(c *imapclient.Client) bool {
 	return caps.Has(imap.CapIdle) || caps.Has(imap.CapIMAP4rev2)
 }
 
-// redactor hides credentials in the protocol trace: the LOGIN command's
-// arguments and AUTHENTICATE continuation data.
-type redactor struct{ w io.Writer }
+// tracer passes the protocol trace on, except while muted (during LOGIN,
+// when it says only that the login was left out). A nil *tracer is off.
+type tracer struct {
+	w     io.Writer
+	muted atomic.Bool
+}
 
-var loginRE = regexp.MustCompile(`(?i)^(\S+ (?:UID )?LOGIN) .*`)
+func (t *tracer) mute(on bool) {
+	if t == nil {
+		return
+	}
+	if on {
+		t.w.Write([]byte("[LOGIN exchange not traced: it carries the password]\r\n"))
+	}
+	t.muted.Store(on)
+}
 
-func (r redactor) Write(p []byte) (int, error) {
-	out := loginRE.ReplaceAll(p, []byte("$1 [redacted]\r\n"))
-	if _, err := r.w.Write(out); err != nil {
+func (t *tracer) Write(p []byte) (int, error) {
+	if t.muted.Load() {
+		return len(p), nil
+	}
+	if _, err := t.w.Write(p); err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -12,26 +12,41 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/followupd/followupd/internal/config"
 	"github.com/followupd/followupd/internal/daemon"
 	"github.com/followupd/followupd/internal/store"
 )
 
 // openStore loads the config and opens its database for a CLI command.
 func openStore(ctx context.Context, cfgPath string, stderr io.Writer) (*store.Store, func(), bool) {
+	st, _, done, ok := openStoreConfig(ctx, cfgPath, stderr)
+	return st, done, ok
+}
+
+// openStoreConfig is openStore that also returns the config.
+func openStoreConfig(ctx context.Context, cfgPath string, stderr io.Writer) (*store.Store, *config.Config, func(), bool) {
 	cfg, ok := loadOffline(cfgPath, stderr)
 	if !ok {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	if _, err := os.Stat(cfg.Store.Path); err != nil {
 		fmt.Fprintf(stderr, "no database at %s: has followupd run yet? (%v)\n", cfg.Store.Path, err)
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	st, err := store.Open(ctx, cfg.Store.Path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
-	return st, func() { st.Close() }, true
+	return st, cfg, func() { st.Close() }, true
+}
+
+// recipientAddress is where a follow-up goes.
+func recipientAddress(f *store.Followup, cfg *config.Config) string {
+	if f.Recipient == "owner" {
+		return cfg.Business.OwnerEmail
+	}
+	return f.Customer.Email
 }
 
 func when(t time.Time) string {
@@ -42,16 +57,17 @@ func when(t time.Time) string {
 }
 
 type queueRow struct {
-	ID       int64  `json:"id"`
-	Due      string `json:"due"`
-	SendAt   string `json:"send_at"`
-	Sequence string `json:"sequence"`
-	Step     int    `json:"step"`
-	Template string `json:"template"`
-	To       string `json:"to"`
-	Customer string `json:"customer"`
-	State    string `json:"state"`
-	Note     string `json:"note,omitempty"`
+	ID        int64  `json:"id"`
+	Due       string `json:"due"`
+	SendAt    string `json:"send_at"`
+	Sequence  string `json:"sequence"`
+	Step      int    `json:"step"`
+	Template  string `json:"template"`
+	To        string `json:"to"`        // the address it goes to
+	Recipient string `json:"recipient"` // customer | owner
+	Customer  string `json:"customer"`
+	State     string `json:"state"`
+	Note      string `json:"note,omitempty"`
 }
 
 func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -62,7 +78,7 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if _, err := parse(fs, args); err != nil {
 		return 2
 	}
-	st, done, ok := openStore(ctx, *cfgPath, stderr)
+	st, cfg, done, ok := openStoreConfig(ctx, *cfgPath, stderr)
 	if !ok {
 		return 1
 	}
@@ -75,7 +91,7 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	rows := []queueRow{}
 	for _, f := range fs2 {
 		rows = append(rows, queueRow{ID: f.ID, Due: f.Due.Format(time.RFC3339), SendAt: f.NotBefore.Format(time.RFC3339),
-			Sequence: f.Sequence, Step: f.Step, Template: f.Template, To: f.Recipient, Customer: f.Customer.Email,
+			Sequence: f.Sequence, Step: f.Step, Template: f.Template, To: recipientAddress(f, cfg), Recipient: f.Recipient, Customer: f.Customer.Email,
 			State: f.State, Note: f.LastError})
 	}
 	if *asJSON {
@@ -186,8 +202,9 @@ func cmdOptOut(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return 0
 }
 
-// idCommand runs a command that takes one follow-up id.
-func idCommand(name string, run func(ctx context.Context, st *store.Store, id int64) error, okMsg string) func(context.Context, []string, io.Writer, io.Writer) int {
+// idCommand runs a command that takes one follow-up id; run may return a
+// note to print.
+func idCommand(name string, run func(ctx context.Context, st *store.Store, id int64) (string, error), okMsg string) func(context.Context, []string, io.Writer, io.Writer) int {
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs := newFlags(name, stderr)
 		cfgPath := fs.String("config", "", "config file")
@@ -208,9 +225,13 @@ func idCommand(name string, run func(ctx context.Context, st *store.Store, id in
 			return 1
 		}
 		defer done()
-		if err := run(ctx, st, id); err != nil {
+		note, err := run(ctx, st, id)
+		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return 1
+		}
+		if note != "" {
+			fmt.Fprintln(stdout, note)
 		}
 		fmt.Fprintf(stdout, okMsg+"\n", id)
 		return 0
@@ -218,8 +239,10 @@ func idCommand(name string, run func(ctx context.Context, st *store.Store, id in
 }
 
 var (
-	cmdCancel = idCommand("cancel", daemon.CancelFollowup, "follow-up %d cancelled")
-	cmdRetry  = idCommand("retry", func(ctx context.Context, st *store.Store, id int64) error {
+	cmdCancel = idCommand("cancel", func(ctx context.Context, st *store.Store, id int64) (string, error) {
+		return "", daemon.CancelFollowup(ctx, st, id)
+	}, "follow-up %d cancelled")
+	cmdRetry = idCommand("retry", func(ctx context.Context, st *store.Store, id int64) (string, error) {
 		return daemon.RetryFollowup(ctx, st, id, time.Now())
 	}, "follow-up %d queued to be sent again")
 )

@@ -12,6 +12,7 @@ package config
 
 import (
 	"os"
+	"strings"
 	"time"
 
 	_ "time/tzdata" // so Business.Timezone loads on systems without zoneinfo
@@ -27,6 +28,7 @@ const EnvConfig = "FOLLOWUPD_CONFIG"
 // Config is the whole configuration of the daemon.
 type Config struct {
 	File      string     `toml:"-"` // the path it was loaded from
+	lines     lineIndex  // where each key is written, for later problems
 	Business  Business   `toml:"business"`
 	IMAP      IMAP       `toml:"imap"`
 	SMTP      SMTP       `toml:"smtp"`
@@ -232,6 +234,14 @@ var (
 	recipients = []string{"customer", "owner"}
 	securities = []string{"none", "starttls", "tls"}
 )
+
+// Where returns "FILE:LINE: KEY" for a key path such as
+// "sequence[0].steps[1].template", for problems found after loading (a
+// template that does not exist, say). The line is the key's, else its
+// table's; without one it is "FILE: KEY".
+func (c *Config) Where(key string) string {
+	return strings.TrimSuffix(Problem{File: c.File, Line: c.lines.find(key), Key: key}.String(), ": ")
+}
 
 // Find returns the config path to use: flagValue if non-empty, else
 // $FOLLOWUPD_CONFIG if non-empty, else [DefaultPath].

@@ -59,6 +59,7 @@ func parse(name string, data []byte, getenv func(string) string) (*Config, error
 
 	cfg := Default()
 	cfg.File = name
+	cfg.lines = ps.lines
 	decodeInto(ps, tree, cfg)
 	validate(ps, cfg)
 	resolve(ps, cfg, filepath.Dir(name), getenv)

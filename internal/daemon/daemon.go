@@ -201,8 +201,8 @@ func CheckTemplates(cfg *config.Config, set *templates.Set) error {
 	for i, s := range cfg.Sequences {
 		for j, st := range s.Steps {
 			if !set.Has(st.Template) {
-				missing = append(missing, fmt.Sprintf("%s: sequence[%d].steps[%d].template: no template %q (have %s)",
-					cfg.File, i, j, st.Template, strings.Join(set.Names(), ", ")))
+				missing = append(missing, fmt.Sprintf("%s: no template %q (have %s)",
+					cfg.Where(fmt.Sprintf("sequence[%d].steps[%d].template", i, j)), st.Template, strings.Join(set.Names(), ", ")))
 			}
 		}
 	}

@@ -95,14 +95,27 @@ func CancelFollowup(ctx context.Context, st *store.Store, id int64) error {
 
 // RetryFollowup re-queues a failed, in-doubt, skipped or cancelled
 // follow-up to go now. For one in doubt this is the owner's decision that
-// it was not delivered.
-func RetryFollowup(ctx context.Context, st *store.Store, id int64, now time.Time) error {
+// it was not delivered; for one to an address marked bouncing, that the
+// address works (the mark is taken back, or the gate would cancel it).
+// It says what it did beyond the retry.
+func RetryFollowup(ctx context.Context, st *store.Store, id int64, now time.Time) (string, error) {
 	f, err := st.Followup(ctx, id)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if !f.Customer.OptedOut.IsZero() && f.Recipient == "customer" {
-		return errors.New("the customer opted out: nothing more may be sent to them")
+	customer := f.Recipient == "customer"
+	if customer && !f.Customer.OptedOut.IsZero() {
+		return "", errors.New("the customer opted out: nothing more may be sent to them")
 	}
-	return st.Retry(ctx, id, now)
+	note := ""
+	err = st.Update(ctx, now, func(tx *store.Tx) error {
+		if customer && !f.Customer.Bouncing.IsZero() {
+			if err := tx.ClearBouncing(f.Customer.ID); err != nil {
+				return err
+			}
+			note = fmt.Sprintf("%s was marked as bouncing (%s); the retry takes that back", f.Customer.Email, f.Customer.BounceWhy)
+		}
+		return tx.Retry(id)
+	})
+	return note, err
 }

@@ -176,6 +176,13 @@ func (t *Tx) MarkBouncing(email, why string) (int, error) {
 	return t.cancelPending(c.ID, "customer", "address bounces: "+why)
 }
 
+// ClearBouncing takes back the bouncing mark of customer id (the owner
+// says the address works).
+func (t *Tx) ClearBouncing(id int64) error {
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE customers SET bouncing = 0, bounce_why = '' WHERE id = ?`, id)
+	return wrap(err, "clear bouncing")
+}
+
 // CancelOnReply cancels the customer's pending follow-ups that stop when
 // the customer replies and were triggered before message seq arrived.
 func (t *Tx) CancelOnReply(customerID, seq int64) (int, error) {

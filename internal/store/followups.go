@@ -264,9 +264,17 @@ func (s *Store) Wait(ctx context.Context, id int64, next time.Time, reason strin
 	return setState(ctx, s.db, id, StatePending, `not_before = ?, last_error = ?, attempts = MAX(attempts - 1, 0)`, unix(next), "waits: "+reason)
 }
 
-// Retry re-queues a failed, in-doubt or skipped follow-up to go at now.
+// Retry re-queues a failed, in-doubt, skipped or cancelled follow-up to
+// go now.
+func (t *Tx) Retry(id int64) error { return retry(t.ctx, t.tx, id, t.now) }
+
+// Retry re-queues a failed, in-doubt, skipped or cancelled follow-up to go at now.
 func (s *Store) Retry(ctx context.Context, id int64, now time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE followups SET state = 'pending', not_before = ?, last_error = 'retry requested by the owner'
+	return retry(ctx, s.db, id, now)
+}
+
+func retry(ctx context.Context, e execer, id int64, now time.Time) error {
+	res, err := e.ExecContext(ctx, `UPDATE followups SET state = 'pending', not_before = ?, last_error = 'retry requested by the owner'
 		WHERE id = ? AND state IN ('failed', 'doubt', 'skipped', 'cancelled')`, unix(now), id)
 	if err != nil {
 		return fmt.Errorf("retry %d: %w", id, err)
