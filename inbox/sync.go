@@ -113,7 +113,7 @@ func (w *Watcher) fetchBatch(c *imapclient.Client, batch []*imapclient.FetchMess
 // IDLE, the refresh timer, or the poll interval. It returns ctx.Err() when
 // ctx ends and an error when the connection fails or hangs.
 func (w *Watcher) waitForMail(ctx context.Context, c *imapclient.Client, newMail <-chan struct{}) error {
-	if !hasIdle(c) {
+	if w.opts.NoIdle || !hasIdle(c) {
 		t := time.NewTimer(w.opts.PollInterval)
 		defer t.Stop()
 		select {

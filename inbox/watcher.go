@@ -52,7 +52,8 @@ type Options struct {
 	Password string
 	Mailbox  string
 
-	PollInterval time.Duration // when the server has no IDLE; default 60s
+	PollInterval time.Duration // when the server has no IDLE (or NoIdle); default 60s
+	NoIdle       bool          // poll even if the server offers IDLE
 	IdleRefresh  time.Duration // re-issue IDLE this often; default 4m
 	Timeout      time.Duration // dial and every command; default 30s
 	MaxSize      int64         // bigger messages are not fetched whole; default 25 MiB

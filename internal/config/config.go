@@ -74,13 +74,16 @@ type Business struct {
 
 // IMAP is how followupd reads the business inbox.
 type IMAP struct {
-	Address            string   `toml:"address"`  // host:port, required
-	Security           string   `toml:"security"` // none | starttls | tls, default tls
-	Username           string   `toml:"username"` // required
-	Password           string   `toml:"password"`
-	PasswordEnv        string   `toml:"password_env"`
-	PasswordFile       string   `toml:"password_file"`
-	Mailbox            string   `toml:"mailbox"`          // default INBOX
+	Address      string `toml:"address"`  // host:port, required
+	Security     string `toml:"security"` // none | starttls | tls, default tls
+	Username     string `toml:"username"` // required
+	Password     string `toml:"password"`
+	PasswordEnv  string `toml:"password_env"`
+	PasswordFile string `toml:"password_file"`
+	Mailbox      string `toml:"mailbox"` // default INBOX
+	// Idle: wait for new mail with IDLE where the server offers it; false
+	// polls every poll_interval instead (for servers whose IDLE is broken).
+	Idle               *bool    `toml:"idle"`
 	PollInterval       Duration `toml:"poll_interval"`    // default 60s, used without IDLE
 	IdleRefresh        Duration `toml:"idle_refresh"`     // default 4m
 	Timeout            Duration `toml:"timeout"`          // default 30s, dial and command deadline
@@ -203,6 +206,9 @@ type Classify struct {
 	// the owner's. Default true.
 	Defaults *bool `toml:"defaults"`
 }
+
+// UsesIdle reports whether to use IDLE where the server offers it.
+func (i IMAP) UsesIdle() bool { return i.Idle == nil || *i.Idle }
 
 // SavesSent reports whether sent follow-ups go to the Sent folder.
 func (s SMTP) SavesSent() bool { return s.SaveSent == nil || *s.SaveSent }

@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	wo := inbox.Options{
 		Address: cfg.IMAP.Address, Security: cfg.IMAP.Security,
 		Username: cfg.IMAP.Username, Password: cfg.IMAP.Secret, Mailbox: cfg.IMAP.Mailbox,
-		PollInterval: cfg.IMAP.PollInterval.Duration, IdleRefresh: cfg.IMAP.IdleRefresh.Duration,
+		PollInterval: cfg.IMAP.PollInterval.Duration, NoIdle: !cfg.IMAP.UsesIdle(), IdleRefresh: cfg.IMAP.IdleRefresh.Duration,
 		Timeout: cfg.IMAP.Timeout.Duration, MaxSize: cfg.IMAP.MaxMessageSize,
 		Dial: opts.DialIMAP, Log: opts.Log, Now: opts.Clock.Now, OnReconnect: d.metrics.Reconnect,
 	}

@@ -176,3 +176,18 @@ func TestCheckInFollowsThreeDaysLater(t *testing.T) {
 		return st.Followups[store.StateSent] == 2 && st.Followups[store.StatePending] == 0
 	})
 }
+
+func TestPollingWithoutIdleStillAnswers(t *testing.T) {
+	h := newHarness(t, false)
+	h.cfg = h.config(testSequences)
+	no := false
+	h.cfg.IMAP.Idle = &no
+	h.cfg.IMAP.PollInterval.Duration = 500 * time.Millisecond
+	r := h.start()
+	r.waitConnected(t)
+	h.append(customerMail("Ana <ana@example.com>", "Question?", "p1@example.com", "Hello?"))
+	msgs := h.waitSent(1)
+	if msgs[0].To[0] != "ana@example.com" {
+		t.Errorf("sent to %v", msgs[0].To)
+	}
+}
