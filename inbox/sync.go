@@ -12,6 +12,7 @@ import (
 
 // maxBatch bounds one delivery: this many messages, or batchBytes.
 const (
+	firstBatch = 10
 	maxBatch   = 100
 	batchBytes = 32 << 20
 )
@@ -36,14 +37,18 @@ func (w *Watcher) catchUp(ctx context.Context, c *imapclient.Client, cp Checkpoi
 		}
 	}
 	sort.Slice(fresh, func(i, j int) bool { return fresh[i].UID < fresh[j].UID })
+	// Start small and grow: after a restart the first batch commits
+	// quickly, so a process that keeps being killed still makes progress.
+	limit := firstBatch
 	for len(fresh) > 0 {
 		n, bytes := 0, int64(0)
-		for n < len(fresh) && n < maxBatch && (n == 0 || bytes+min(fresh[n].RFC822Size, w.opts.MaxSize) <= batchBytes) {
+		for n < len(fresh) && n < limit && (n == 0 || bytes+min(fresh[n].RFC822Size, w.opts.MaxSize) <= batchBytes) {
 			bytes += min(fresh[n].RFC822Size, w.opts.MaxSize)
 			n++
 		}
 		batch := fresh[:n]
 		fresh = fresh[n:]
+		limit = min(limit*2, maxBatch)
 		msgs, err := w.fetchBatch(c, batch, cp)
 		if err != nil {
 			return cp, err

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/followupd/followupd/internal/config"
@@ -62,29 +63,26 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return 1
-	}
-	d, err := daemon.New(ctx, cfg, daemon.Options{Log: log, Debug: *debug})
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	defer d.Close()
-	// SIGTERM/SIGINT: stop cleanly; a second one exits at once. SIGHUP:
-	// reload the config and templates, keeping the old ones if they are bad.
+	// Signals are caught from the start, so a SIGTERM during start-up
+	// still ends in a clean exit. SIGTERM/SIGINT: stop cleanly; a second
+	// one exits at once. SIGHUP: reload the config and templates, keeping
+	// the old ones if they are bad.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	var running atomic.Pointer[daemon.Daemon]
 	go func() {
 		stopping := false
 		for sig := range sigs {
 			switch {
 			case sig == syscall.SIGHUP:
-				reload(log, d, cfg.File)
+				if d := running.Load(); d != nil {
+					reload(log, d, d.ConfigFile())
+				} else {
+					log.Warn("SIGHUP during start-up: the config being loaded is used")
+				}
 			case stopping:
 				log.Error("second signal: exiting now", "signal", sig.String())
 				os.Exit(1)
@@ -95,6 +93,21 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 			}
 		}
 	}()
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return 1
+	}
+	d, err := daemon.New(ctx, cfg, daemon.Options{Log: log, Debug: *debug})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer d.Close()
+	running.Store(d)
+	if ctx.Err() != nil {
+		log.Info("stopped before starting")
+		return 0
+	}
 	if a := d.AdminAddr(); a != "" {
 		log.Info("admin listener", "addr", a, "paths", "/healthz /metrics")
 	}

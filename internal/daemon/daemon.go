@@ -212,6 +212,9 @@ func CheckTemplates(cfg *config.Config, set *templates.Set) error {
 	return nil
 }
 
+// ConfigFile returns the path of the config in force.
+func (d *Daemon) ConfigFile() string { return d.conf().File }
+
 func (d *Daemon) live() *live                          { return d.cur.Load() }
 func (d *Daemon) conf() *config.Config                 { return d.cur.Load().cfg }
 func (d *Daemon) classifier() *rules.Classifier        { return d.cur.Load().classifier }

@@ -123,8 +123,10 @@ func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
 	var merr *mailer.Error
 	switch {
 	case err == nil:
-		d.saveSent(sctx, log, m)
+		// Record it first: a crash while copying to Sent then costs at
+		// most the copy, never an "in doubt" for mail that went out.
 		d.record(log, d.store.MarkSent(sctx, f.ID, d.clock.Now(), r.Variant), "follow-up sent", "to", m.To.Address, "message_id", f.SMTPMessageID, "variant", r.Variant)
+		d.saveSent(sctx, log, m)
 		d.metrics.Sent(f.Template)
 		d.metrics.ObserveSendLatency(d.clock.Now().Sub(f.Due))
 	case errors.As(err, &merr) && merr.Config:
