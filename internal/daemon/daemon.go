@@ -62,7 +62,7 @@ type Daemon struct {
 	store   *store.Store
 	mail    *mailer.Mailer
 	watch   *inbox.Watcher
-	outbox  *inbox.Outbox // nil when save_sent is off
+	outbox  *inbox.Outbox // the Sent folder; nil once found missing
 	metrics *admin.Metrics
 	unsub   unsubscriber
 
@@ -148,11 +148,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 		wo.Debug = &logWriter{log: opts.Log, msg: "imap trace"}
 	}
 	d.watch = inbox.NewWatcher(wo, (*sink)(d))
-	if cfg.SMTP.SavesSent() {
-		ob := wo
-		ob.Debug = nil
-		d.outbox = inbox.NewOutbox(ob, cfg.SMTP.SentMailbox)
-	}
+	// The Sent folder is searched after a crash even when followupd does
+	// not copy to it: providers such as Gmail file sent mail themselves.
+	ob := wo
+	ob.Debug = nil
+	d.outbox = inbox.NewOutbox(ob, cfg.SMTP.SentMailbox)
 	if cfg.Admin.Listen != "" {
 		maxAge := 2*cfg.IMAP.IdleRefresh.Duration + cfg.IMAP.Timeout.Duration
 		if p := 2*cfg.IMAP.PollInterval.Duration + cfg.IMAP.Timeout.Duration; p > maxAge {

@@ -212,7 +212,7 @@ func (d *Daemon) unsubscribeLinks(email string, lv *live) (mailto, link string) 
 // saveSent appends what was sent to the Sent folder. A failure is logged
 // and does not undo the send.
 func (d *Daemon) saveSent(ctx context.Context, log interface{ Warn(string, ...any) }, m *mailer.Mail) {
-	if d.outbox == nil {
+	if d.outbox == nil || !d.conf().SMTP.SavesSent() {
 		return
 	}
 	raw, err := d.mail.Build(m)
