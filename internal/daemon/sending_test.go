@@ -187,7 +187,14 @@ func TestSentFollowUpsAreSavedInTheSentFolder(t *testing.T) {
 	m, _ := parsed(t, msgs[0])
 	id := strings.Trim(m.Header.Get("Message-Id"), "<>")
 	h.waitStats(r.d, "sent", func(st store.Stats) bool { return st.Followups[store.StateSent] == 1 })
-	found, err := r.d.outbox.Has(context.Background(), id)
+	// It is recorded as sent first, then copied: wait (bounded) for the copy.
+	var found bool
+	var err error
+	for i := 0; i < 100 && !found; i++ {
+		if found, err = r.d.outbox.Has(context.Background(), id); !found {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 	if err != nil || !found {
 		t.Fatalf("the sent follow-up %s is not in the Sent folder: %v %v", id, found, err)
 	}
