@@ -327,3 +327,34 @@ func TestHealthzFlipsWhenIMAPGoesAway(t *testing.T) {
 		t.Errorf("503 body does not say why: %s (%v)", body, err)
 	}
 }
+
+func TestNoDigestOnADayWithNothingToSay(t *testing.T) {
+	h := newHarness(t, false)
+	chicago, _ := time.LoadLocation("America/Chicago")
+	fake := clock.NewFake(time.Date(2026, 3, 2, 17, 59, 0, 0, chicago))
+	h.clock = fake
+	h.extraConfig = "[digest]\ntime = \"18:00\"\n"
+	h.cfg = h.config(testSequences)
+	r := h.start()
+	r.waitConnected(t)
+	fake.Set(time.Date(2026, 3, 2, 18, 0, 30, 0, chicago))
+	h.waitMeta(r.d, "digest_date", "2026-03-02")
+	if n := len(h.smtp.Messages()); n != 0 {
+		t.Errorf("%d emails on a day with nothing to say", n)
+	}
+}
+
+// waitMeta waits (bounded) for a meta value, moving a fake clock on.
+func (h *harness) waitMeta(d *Daemon, key, want string) {
+	h.t.Helper()
+	for i := 0; i < 200; i++ {
+		if v, _ := d.Store().Meta(context.Background(), key); v == want {
+			return
+		}
+		if f, ok := d.clock.(*clock.Fake); ok {
+			f.Advance(time.Second)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	h.t.Fatalf("meta %s never became %q", key, want)
+}
