@@ -31,38 +31,110 @@ func WantsOptOut(subject, ownText string) bool {
 	if isOptOutCommand(own) {
 		return true
 	}
-	return hasOptOutRequest(strings.ToLower(own), stemWindows)
+	return hasOptOutRequest(strings.ToLower(own), false)
 }
 
-// hasOptOutRequest looks for a request pattern in lower, in the windows
-// that windows returns (all of lower, or the stretches around stems).
-func hasOptOutRequest(lower string, windows func(string) [][2]int) bool {
-	for _, w := range windows(lower) {
-		for _, loc := range optOutRe.FindAllStringIndex(lower[w[0]:w[1]], 10) {
-			start, end := w[0]+loc[0], w[0]+loc[1]
-			if !negated(lower[:start]) && !laterRe.MatchString(lower[end:min(len(lower), end+40)]) {
-				return true
+// hasOptOutRequest looks for a request pattern in lower. With full set it
+// scans all of lower with every pattern; otherwise each pattern scans only
+// the windows around its own stems, found once for all patterns.
+func hasOptOutRequest(lower string, full bool) bool {
+	var at map[string][]int
+	if !full {
+		at = stemPositions(lower)
+	}
+	for _, p := range optOutPatterns {
+		windows := [][2]int{{0, len(lower)}}
+		if !full {
+			if windows = stemWindows(lower, p.stems, at); len(windows) == 0 {
+				continue
+			}
+		}
+		for _, w := range windows {
+			for _, loc := range p.re.FindAllStringIndex(lower[w[0]:w[1]], 10) {
+				start, end := w[0]+loc[0], w[0]+loc[1]
+				if !negated(lower[:start]) && !laterRe.MatchString(lower[end:min(len(lower), end+40)]) {
+					return true
+				}
 			}
 		}
 	}
 	return false
 }
 
-// optOutStems: every pattern of optOutRe contains one of these, a rare
-// word or an object a request to stop mail has to name. optOutRe is slow
-// (its width is paid at every byte: about 1 ms per KiB), so it runs only
-// on the windows around them. TestStemWindowsFindWhatTheFullScanFinds
-// keeps the two in step.
+// stemPositions returns where each stem occurs in lower (at most 50 times).
+func stemPositions(lower string) map[string][]int {
+	at := map[string][]int{}
+	for _, stem := range optOutStems {
+		for from := 0; from < len(lower) && len(at[stem]) < 50; {
+			i := strings.Index(lower[from:], stem)
+			if i < 0 {
+				break
+			}
+			at[stem] = append(at[stem], from+i)
+			from += i + len(stem)
+		}
+	}
+	return at
+}
+
+// optOutPattern is one alternative of optOutSource with the stems its
+// source contains.
+type optOutPattern struct {
+	re    *regexp.Regexp
+	stems []string
+}
+
+// optOutPatterns splits optOutSource at its top-level "|": one small
+// regexp each is far faster than the whole (Go pays a regexp's width at
+// every byte, and small ones run on the backtracker), and each runs only
+// around its own stems.
+var optOutPatterns = splitAlternatives(optOutSource)
+
+func splitAlternatives(src string) []optOutPattern {
+	var out []optOutPattern
+	depth, class, start := 0, false, 0
+	add := func(piece string) {
+		var stems []string
+		for _, s := range optOutStems {
+			if strings.Contains(piece, s) {
+				stems = append(stems, s)
+			}
+		}
+		out = append(out, optOutPattern{re: regexp.MustCompile(piece), stems: stems})
+	}
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; {
+		case c == '\\':
+			i++
+		case class:
+			class = c != ']'
+		case c == '[':
+			class = true
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == '|' && depth == 0:
+			add(src[start:i])
+			start = i + 1
+		}
+	}
+	add(src[start:])
+	return out
+}
+
+// optOutStems: every pattern of optOutSource contains one of these, a
+// rare word or an object a request to stop mail has to name.
+// TestStemWindowsFindWhatTheFullScanFinds keeps the two in step.
 var optOutStems = []string{
 	// English
 	"unsubscri", "opt", "me off", "no more", "mail", "messag", "contact", "list", "newsletter", "database",
 	"distribution", "sending", "writing", "write to", "spam", "marketing", "communication",
 	// German
-	"abmeld", "austrag", "abbestell", "tragen sie", "keine", "streichen sie", "entfernen sie", "löschen sie",
+	"abmeld", "austrag", "abbestell", "tragen sie", "keine", "streichen", "entfernen", "löschen",
 	"nicht mehr", "verteiler",
 	// French
-	"désabonn", "désinscri", "desinscri", "ne plus", "ne pas", "ne veux", "ne souhaite", "-moi", " moi", "arrêtez",
-	"plus d",
+	"désabonn", "désinscri", "desinscri", "ne plus", "recevoir", "écrire", "moi", "arrêtez", "plus d",
 	// Spanish
 	"baja", "no más", "no quiero", "dejen de", "énme", "enme", "desuscrib",
 	// Italian
@@ -77,21 +149,13 @@ var optOutStems = []string{
 	"wypis", "nie chcę", "usuń", "odhlás", "odhlas", "nechci", "odhláš",
 }
 
-// wholeText is the window that is all of lower.
-func wholeText(lower string) [][2]int { return [][2]int{{0, len(lower)}} }
-
-// stemWindows returns the stretches of lower around each stem, widened
-// to whitespace and merged: a pattern reaches at most about 100 bytes
-// before its stem and 150 after.
-func stemWindows(lower string) [][2]int {
+// stemWindows returns the stretches of lower around the occurrences (at)
+// of stems, widened to whitespace and merged: a pattern reaches at most
+// about 100 bytes before its stem and 150 after.
+func stemWindows(lower string, stems []string, at map[string][]int) [][2]int {
 	var ws [][2]int
-	for _, stem := range optOutStems {
-		for from := 0; from < len(lower); {
-			i := strings.Index(lower[from:], stem)
-			if i < 0 {
-				break
-			}
-			i += from
+	for _, stem := range stems {
+		for _, i := range at[stem] {
 			start, end := max(0, i-120), min(len(lower), i+len(stem)+200)
 			for start > 0 && !isSpaceByte(lower[start-1]) {
 				start--
@@ -100,13 +164,15 @@ func stemWindows(lower string) [][2]int {
 				end++
 			}
 			ws = append(ws, [2]int{start, end})
-			from = end
 		}
 	}
+	if len(ws) < 2 {
+		return ws
+	}
 	sort.Slice(ws, func(a, b int) bool { return ws[a][0] < ws[b][0] })
-	var merged [][2]int
-	for _, w := range ws {
-		if n := len(merged); n > 0 && w[0] <= merged[n-1][1] {
+	merged := ws[:1]
+	for _, w := range ws[1:] {
+		if n := len(merged); w[0] <= merged[n-1][1] {
 			merged[n-1][1] = max(merged[n-1][1], w[1])
 			continue
 		}
@@ -195,7 +261,7 @@ var (
 
 	// optOutRe matches explicit requests to stop mail, in a message of
 	// any length.
-	optOutRe = regexp.MustCompile(`\bunsubscribe\b|\bopt me out\b|\bopt(?:-| )?out of (?:your |the |this |all |these |any )?(?:list|mailing|e-?mails|emails|newsletter|communications|marketing|messages)|` +
+	optOutSource = (`\bunsubscribe\b|\bopt me out\b|\bopt(?:-| )?out of (?:your |the |this |all |these |any )?(?:list|mailing|e-?mails|emails|newsletter|communications|marketing|messages)|` +
 		`\b(?:remove|delete|take|get|drop|strike|erase)\s+(?:me|my (?:e-?mail|address|name|details))\b.{0,30}\b(?:off|from)\b.{0,40}\b(?:list|mailing|newsletter|database|emails?|e-mails?|contacts?|distribution)|` +
 		`\b(?:remove|take|get) me off\b|` +
 		`\bno more (?:e-?mails|emails|mails|messages|newsletters|marketing)\b|` +

@@ -87,11 +87,22 @@ func TestStemWindowsFindWhatTheFullScanFinds(t *testing.T) {
 	for _, tt := range optOutCases {
 		for _, text := range []string{tt.text, filler + tt.text, tt.text + " " + filler, filler + tt.text + " " + filler} {
 			lower := strings.ToLower(text)
-			full := hasOptOutRequest(lower, wholeText)
-			windowed := hasOptOutRequest(lower, stemWindows)
+			full := hasOptOutRequest(lower, true)
+			windowed := hasOptOutRequest(lower, false)
 			if full != windowed {
 				t.Errorf("%.80q: the full scan says %v, the stem windows %v (add a stem to optOutStems)", tt.text, full, windowed)
 			}
+		}
+	}
+}
+
+func TestEveryOptOutPatternHasAStem(t *testing.T) {
+	if len(optOutPatterns) < 50 {
+		t.Fatalf("only %d patterns: the split of optOutSource went wrong", len(optOutPatterns))
+	}
+	for _, p := range optOutPatterns {
+		if len(p.stems) == 0 {
+			t.Errorf("pattern %s contains no stem of optOutStems: it would never run", p.re)
 		}
 	}
 }
