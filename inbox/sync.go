@@ -37,8 +37,49 @@ func (w *Watcher) catchUp(ctx context.Context, c *imapclient.Client, cp Checkpoi
 		}
 	}
 	sort.Slice(fresh, func(i, j int) bool { return fresh[i].UID < fresh[j].UID })
-	// Start small and grow: after a restart the first batch commits
-	// quickly, so a process that keeps being killed still makes progress.
+	batches := w.batches(fresh)
+	// The next batch is fetched while the sink records this one, so the
+	// server and followupd work at the same time.
+	type result struct {
+		msgs []Fetched
+		err  error
+	}
+	prefetch := func(b []*imapclient.FetchMessageBuffer) <-chan result {
+		ch := make(chan result, 1) // never blocks: an abandoned fetch just ends
+		go func() {
+			msgs, err := w.fetchBatch(c, b, cp)
+			ch <- result{msgs, err}
+		}()
+		return ch
+	}
+	var next <-chan result
+	if len(batches) > 0 {
+		next = prefetch(batches[0])
+	}
+	for i, batch := range batches {
+		r := <-next
+		if r.err != nil {
+			return cp, r.err
+		}
+		if i+1 < len(batches) {
+			next = prefetch(batches[i+1])
+		}
+		up := cp
+		up.LastUID = uint32(batch[len(batch)-1].UID)
+		if err := w.sink.Deliver(ctx, w.opts.Mailbox, up, r.msgs); err != nil {
+			return cp, fmt.Errorf("record messages up to uid %d: %w", up.LastUID, err)
+		}
+		cp = up
+	}
+	return cp, nil
+}
+
+// batches cuts the new messages into delivery batches: at most limit
+// messages and batchBytes, the limit starting small and doubling, so
+// that after a restart the first batch commits quickly (a process that
+// keeps being killed still makes progress).
+func (w *Watcher) batches(fresh []*imapclient.FetchMessageBuffer) [][]*imapclient.FetchMessageBuffer {
+	var out [][]*imapclient.FetchMessageBuffer
 	limit := firstBatch
 	for len(fresh) > 0 {
 		n, bytes := 0, int64(0)
@@ -46,21 +87,11 @@ func (w *Watcher) catchUp(ctx context.Context, c *imapclient.Client, cp Checkpoi
 			bytes += min(fresh[n].RFC822Size, w.opts.MaxSize)
 			n++
 		}
-		batch := fresh[:n]
+		out = append(out, fresh[:n])
 		fresh = fresh[n:]
 		limit = min(limit*2, maxBatch)
-		msgs, err := w.fetchBatch(c, batch, cp)
-		if err != nil {
-			return cp, err
-		}
-		next := cp
-		next.LastUID = uint32(batch[len(batch)-1].UID)
-		if err := w.sink.Deliver(ctx, w.opts.Mailbox, next, msgs); err != nil {
-			return cp, fmt.Errorf("record messages up to uid %d: %w", next.LastUID, err)
-		}
-		cp = next
 	}
-	return cp, nil
+	return out
 }
 
 // fetchBatch fetches the bodies of one batch: whole messages with
