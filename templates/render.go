@@ -165,3 +165,11 @@ func tidy(s string) string {
 	}
 	return strings.TrimSpace(blankRuns.ReplaceAllString(strings.Join(lines, "\n"), "\n\n")) + "\n"
 }
+
+// Variants returns how many variants template name has (0 if none).
+func (s *Set) Variants(name string) int {
+	if t, ok := s.byName[name]; ok {
+		return len(t.variants)
+	}
+	return 0
+}

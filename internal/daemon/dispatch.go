@@ -15,6 +15,20 @@ import (
 	"github.com/followupd/followupd/rules"
 )
 
+// claimBatch is how many ready follow-ups one claim transaction takes.
+const claimBatch = 16
+
+// release gives back claimed follow-ups not sent because we are stopping.
+func (d *Daemon) release(fs []*store.Followup) {
+	ids := make([]int64, len(fs))
+	for i, f := range fs {
+		ids[i] = f.ID
+	}
+	if err := d.store.Release(context.Background(), ids); err != nil {
+		d.log.Error("give back claimed follow-ups", "err", err)
+	}
+}
+
 // pollEvery bounds the dispatcher's sleep: work planned by another
 // process (the CLI's resolve, retry, cancel) is seen within this time.
 const pollEvery = 2 * time.Second
@@ -33,17 +47,24 @@ func (d *Daemon) dispatchLoop(ctx context.Context) {
 		}
 		d.maybeSendDigest(ctx, start)
 		for ctx.Err() == nil {
-			f, err := d.store.ClaimReady(ctx, d.clock.Now(), d.newMessageID)
+			// Claim a few at a time: one transaction instead of one each.
+			fs, err := d.store.ClaimReadyBatch(ctx, d.clock.Now(), claimBatch, d.newMessageID)
 			if err != nil {
 				if ctx.Err() == nil {
-					d.log.Error("claim follow-up", "err", err)
+					d.log.Error("claim follow-ups", "err", err)
 				}
 				break
 			}
-			if f == nil {
+			if len(fs) == 0 {
 				break
 			}
-			d.dispatch(ctx, f)
+			for i, f := range fs {
+				if ctx.Err() != nil {
+					d.release(fs[i:])
+					break
+				}
+				d.dispatch(ctx, f)
+			}
 		}
 		wake := start.Add(pollEvery)
 		if at, ok, err := d.store.NextReady(ctx); err == nil && ok {
@@ -95,7 +116,10 @@ func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
 		return
 	}
 
-	seen, err := d.store.Variants(sctx, f.Customer.ID, f.Template)
+	var seen []string
+	if lv.tmpl.Variants(f.Template) > 1 {
+		seen, err = d.store.Variants(sctx, f.Customer.ID, f.Template)
+	}
 	if err != nil {
 		d.record(log, d.store.Wait(sctx, f.ID, now.Add(time.Minute), "store error: "+err.Error()), "follow-up held: could not read its variants", "err", err)
 		return

@@ -164,36 +164,79 @@ func (s *Store) NextReady(ctx context.Context) (at time.Time, ok bool, err error
 // Message-ID (newID is called only for a follow-up that has none yet, so a
 // retry keeps the first one). It returns nil when nothing is ready.
 func (s *Store) ClaimReady(ctx context.Context, now time.Time, newID func() string) (*Followup, error) {
+	fs, err := s.ClaimReadyBatch(ctx, now, 1, newID)
+	if err != nil || len(fs) == 0 {
+		return nil, err
+	}
+	return fs[0], nil
+}
+
+// ClaimReadyBatch claims up to n ready follow-ups, earliest first, in one
+// transaction, as ClaimReady does for one. A claimed follow-up that is
+// never sent must be given back with Release; after a crash it is found
+// "sending" without its final dot, and is safe to send again.
+func (s *Store) ClaimReadyBatch(ctx context.Context, now time.Time, n int, newID func() string) ([]*Followup, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
 	defer tx.Rollback()
-	var id int64
-	var msgID string
-	err = tx.QueryRowContext(ctx, `SELECT id, smtp_message_id FROM followups WHERE state = 'pending' AND not_before <= ?
-		ORDER BY not_before LIMIT 1`, unix(now)).Scan(&id, &msgID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, smtp_message_id FROM followups WHERE state = 'pending' AND not_before <= ?
+		ORDER BY not_before LIMIT ?`, unix(now), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
-	if msgID == "" {
-		msgID = newID()
+	type claim struct {
+		id    int64
+		msgID string
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE followups SET state = 'sending', attempts = attempts + 1, claimed = ?,
-		smtp_message_id = ? WHERE id = ?`, unix(now), msgID, id); err != nil {
-		return nil, fmt.Errorf("claim %d: %w", id, err)
+	var claims []claim
+	for rows.Next() {
+		var c claim
+		if err := rows.Scan(&c.id, &c.msgID); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("claim: %w", err)
+		}
+		claims = append(claims, c)
 	}
-	f, err := scanFollowup(tx.QueryRowContext(ctx, followupSelect+` WHERE f.id = ?`, id))
-	if err != nil {
-		return nil, fmt.Errorf("claim %d: %w", id, err)
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	}
+	if len(claims) == 0 {
+		return nil, nil
+	}
+	out := make([]*Followup, 0, len(claims))
+	for _, c := range claims {
+		if c.msgID == "" {
+			c.msgID = newID()
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE followups SET state = 'sending', attempts = attempts + 1, claimed = ?,
+			smtp_message_id = ? WHERE id = ?`, unix(now), c.msgID, c.id); err != nil {
+			return nil, fmt.Errorf("claim %d: %w", c.id, err)
+		}
+		f, err := scanFollowup(tx.QueryRowContext(ctx, followupSelect+` WHERE f.id = ?`, c.id))
+		if err != nil {
+			return nil, fmt.Errorf("claim %d: %w", c.id, err)
+		}
+		out = append(out, f)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("claim %d: %w", id, err)
+		return nil, fmt.Errorf("claim: %w", err)
 	}
-	return f, nil
+	return out, nil
+}
+
+// Release gives back claimed follow-ups that were not sent (the daemon is
+// stopping): pending again, the claim not counted as an attempt.
+func (s *Store) Release(ctx context.Context, ids []int64) error {
+	for _, id := range ids {
+		if _, err := s.db.ExecContext(ctx, `UPDATE followups SET state = 'pending', attempts = MAX(attempts - 1, 0)
+			WHERE id = ? AND state = 'sending' AND dot = 0`, id); err != nil {
+			return fmt.Errorf("release %d: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // MarkSent records that the SMTP server accepted follow-up id, which

@@ -334,3 +334,35 @@ func TestQuietScanMovesPastCustomersAlreadyPlanned(t *testing.T) {
 		t.Errorf("scans in batches of 2 reached %d of 5 quiet customers", len(seen))
 	}
 }
+
+func TestBatchClaimAndReleaseKeepEachFollowUpOnce(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		ingestOne(t, s, uint32(i+1), fmt.Sprintf("k%d@x", i), t0)
+	}
+	n := 0
+	newID := func() string { n++; return fmt.Sprintf("fu.%d@shop.test", n) }
+	fs, err := s.ClaimReadyBatch(ctx, t0, 3, newID)
+	if err != nil || len(fs) != 3 {
+		t.Fatalf("claimed %d, %v; want 3", len(fs), err)
+	}
+	rest, _ := s.ClaimReadyBatch(ctx, t0, 10, newID)
+	if len(rest) != 2 {
+		t.Fatalf("second claim got %d, want the other 2", len(rest))
+	}
+	// Stopping: two of the first batch were not sent and go back.
+	if err := s.Release(ctx, []int64{fs[1].ID, fs[2].ID}); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.ClaimReadyBatch(ctx, t0, 10, newID)
+	if len(again) != 2 || again[0].Attempts != 1 || again[0].SMTPMessageID != fs[1].SMTPMessageID && again[0].SMTPMessageID != fs[2].SMTPMessageID {
+		t.Errorf("released follow-ups reclaimed as %+v", again)
+	}
+	// A follow-up past its final dot is never released.
+	s.MarkDot(ctx, again[0].ID, t0)
+	s.Release(ctx, []int64{again[0].ID})
+	if f, _ := s.Followup(ctx, again[0].ID); f.State != StateSending {
+		t.Errorf("a follow-up past its dot was released: %s", f.State)
+	}
+}
