@@ -200,3 +200,30 @@ func TestOptedOutCustomerGetsNothing(t *testing.T) {
 		t.Error("Finn is not recorded as opted out")
 	}
 }
+
+func TestAnswerToTheOwnersReplyIsAConversationNotANewContact(t *testing.T) {
+	h := flowHarness(t, false) // min_gap 0: only the conversation rule can hold it back
+	r := h.start()
+	r.waitConnected(t)
+	h.append(customerMail("Ana <ana@example.com>", "Do you fix e-bikes?", "a1@example.com", "Do you repair e-bikes?"))
+	h.waitFor("ana@example.com", "[thank-you]")
+	h.append([]byte(strings.ReplaceAll(`From: Pam <owner@example.test>
+To: Ana <ana@example.com>
+Bcc: shop@example.test
+Subject: Re: Do you fix e-bikes?
+Message-ID: <o1@example.test>
+In-Reply-To: <a1@example.com>
+Content-Type: text/plain; charset=utf-8
+
+Yes, bring it on Tuesday.
+`, "\n", "\r\n")))
+	h.waitStats(r.d, "the owner's reply", func(st store.Stats) bool { return st.Messages == 2 })
+	reply := strings.Replace(string(customerMail("Ana <ana@example.com>", "Re: Do you fix e-bikes?", "a2@example.com",
+		"Great, do you open at 9?")), "MIME-Version", "In-Reply-To: <o1@example.test>\r\nMIME-Version", 1)
+	h.append([]byte(reply))
+	h.waitStats(r.d, "Ana's answer", func(st store.Stats) bool { return st.Messages == 3 })
+	h.settle()
+	if n := h.sentTo("ana@example.com"); n != 1 {
+		t.Errorf("Ana got %d automatic emails, want only the first thank-you:\n%s", n, h.summary())
+	}
+}

@@ -187,6 +187,16 @@ func (in *ingest) run() error {
 	if ref != nil {
 		rref = &rules.Ref{Template: ref.Template, Sequence: ref.Sequence}
 		in.rec.FollowupID = ref.ID
+	} else if refs := append(append([]string{}, msg.References...), msg.InReplyTo...); len(refs) > 0 {
+		// An answer to the owner's own (Bcc'd) reply continues their
+		// conversation: a reply, not a new contact to thank.
+		owner, err := in.tx.OwnerThread(refs)
+		if err != nil {
+			return err
+		}
+		if owner {
+			rref = &rules.Ref{Sequence: "the owner's conversation"}
+		}
 	}
 	dec := in.d.classifier().Classify(msg, in.firstTime, rref)
 	dec.Tags = append(dec.Tags, in.d.classifier().RuleTags(msg, dec)...)

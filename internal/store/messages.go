@@ -101,6 +101,27 @@ func (t *Tx) FollowupByMessageID(ids []string) (*SentRef, error) {
 	return nil, nil
 }
 
+// OwnerThread reports whether one of ids (a message's In-Reply-To and
+// References) is a message the owner wrote to a customer (a Bcc'd reply):
+// an answer to it continues the owner's conversation.
+func (t *Tx) OwnerThread(ids []string) (bool, error) {
+	for _, id := range ids {
+		id = strings.Trim(strings.TrimSpace(id), "<>")
+		if id == "" {
+			continue
+		}
+		var n int
+		err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM messages WHERE message_key = ? AND kind = 'owner-reply'`, id).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("look up thread: %w", err)
+		}
+		if n > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // Feedback is a customer's answer to a feedback or satisfaction request.
 type Feedback struct {
 	ID         int64
