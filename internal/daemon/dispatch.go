@@ -58,12 +58,27 @@ func (d *Daemon) dispatchLoop(ctx context.Context) {
 			if len(fs) == 0 {
 				break
 			}
+			// The gate reads the customer as the claim found them, so a
+			// batch sends at most one follow-up per customer; the others go
+			// back and are claimed afresh, after this one is recorded (or
+			// min_gap could be passed twice on the same snapshot).
+			seen := map[int64]bool{}
+			var later []*store.Followup
 			for i, f := range fs {
 				if ctx.Err() != nil {
-					d.release(fs[i:])
+					d.release(append(later, fs[i:]...))
+					later = nil
 					break
 				}
+				if seen[f.Customer.ID] {
+					later = append(later, f)
+					continue
+				}
+				seen[f.Customer.ID] = true
 				d.dispatch(ctx, f)
+			}
+			if len(later) > 0 {
+				d.release(later)
 			}
 		}
 		wake := start.Add(pollEvery)

@@ -238,3 +238,37 @@ func waitQueueNote(t *testing.T, d *Daemon, contains string) *store.Followup {
 	t.Fatalf("no follow-up waits for %q", contains)
 	return nil
 }
+
+func TestMinGapHoldsTheSecondEmailEvenWhenBothAreDueTogether(t *testing.T) {
+	h := newHarness(t, false)
+	h.smtp.Stop() // both thank-yous become due while nothing can be sent
+	h.cfg = h.config(`
+[[sequence]]
+name = "new-contact"
+on = "inquiry"
+stop_on_reply = false
+steps = [ { after = "0s", template = "thank-you" } ]
+`)
+	r := h.start()
+	r.waitConnected(t)
+	h.append(customerMail("Ana <ana@example.com>", "Question?", "a1@example.com", "Do you have bells?"))
+	h.append(customerMail("Ana <ana@example.com>", "Another question?", "a2@example.com", "And helmets?"))
+	h.waitStats(r.d, "two thank-yous planned", func(st store.Stats) bool { return st.Messages == 2 })
+	r.stop()
+	// Back up: both are due at once and claimed in one batch.
+	if err := h.smtp.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := store.Open(context.Background(), h.cfg.Store.Path)
+	fs, _ := st.Queue(context.Background(), 10)
+	for _, f := range fs {
+		st.Reschedule(context.Background(), f.ID, time.Now().Add(-time.Minute), "test: due now")
+	}
+	st.Close()
+	r = h.start()
+	h.waitSent(1)
+	waitQueueNote(t, r.d, "min_gap")
+	if n := len(h.settle()); n != 1 {
+		t.Errorf("%d emails to one customer inside min_gap, want 1", n)
+	}
+}
