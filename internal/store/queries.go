@@ -139,16 +139,21 @@ func (s *Store) feedback(ctx context.Context, where string, args ...any) ([]Feed
 
 // NewCustomersSince returns customers first seen at or after t.
 func (s *Store) NewCustomersSince(ctx context.Context, t time.Time) ([]Customer, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c WHERE c.first_contact >= ? AND c.contacts > 0 ORDER BY c.first_contact`, unix(t))
+	return s.customers(ctx, "new customers", ` WHERE c.first_contact >= ? AND c.contacts > 0 ORDER BY c.first_contact`, unix(t))
+}
+
+// customers runs a query over customers; what names it in errors.
+func (s *Store) customers(ctx context.Context, what, where string, args ...any) ([]Customer, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c`+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("new customers: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []Customer
 	for rows.Next() {
 		c, err := scanCustomer(rows)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out = append(out, c)
 	}
@@ -170,23 +175,10 @@ func QuietKey(customerID int64, lastContact time.Time) string {
 // may still be written to, and whose current silence has not started the
 // sequence yet, at most limit of them, longest silent first.
 func (s *Store) QuietCustomers(ctx context.Context, sequence string, before time.Time, limit int) ([]Customer, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c
+	return s.customers(ctx, "quiet customers", `
 		WHERE c.last_contact < ? AND c.opted_out = 0 AND c.bouncing = 0 AND c.contacts > 0
 		AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.trigger_key = 'q:' || c.id || ':' || c.last_contact AND f.sequence = ?)
 		ORDER BY c.last_contact LIMIT ?`, unix(before), sequence, limit)
-	if err != nil {
-		return nil, fmt.Errorf("quiet customers: %w", err)
-	}
-	defer rows.Close()
-	var out []Customer
-	for rows.Next() {
-		c, err := scanCustomer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // FollowupsInStateSince returns follow-ups in state whose last claim was
