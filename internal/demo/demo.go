@@ -36,7 +36,7 @@ name = "new-contact"
 on = "inquiry"
 steps = [
   { after = "0s", template = "thank-you" },
-  { after = "4s", template = "check-in", when = ["no-reply"] },
+  { after = "6s", template = "check-in", when = ["no-reply"] },
 ]
 
 [[sequence]]
