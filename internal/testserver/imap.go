@@ -2,6 +2,7 @@ package testserver
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -21,6 +22,9 @@ type IMAP struct {
 	k    *kicker
 	addr string
 
+	tlsMode IMAPTLSMode
+	tlsConf *tls.Config
+
 	mu     sync.Mutex
 	ln     net.Listener // nil while stopped
 	tr     *tracker     // connections of the current run
@@ -30,8 +34,25 @@ type IMAP struct {
 
 // StartIMAP starts an IMAP server on 127.0.0.1 on a free port with one
 // user who logs in with user and pass (plaintext LOGIN is allowed).
-func StartIMAP(user, pass string) (*IMAP, error) {
-	s := &IMAP{mem: imapmemserver.New(), user: imapmemserver.NewUser(user, pass), k: newKicker()}
+func StartIMAP(user, pass string) (*IMAP, error) { return StartIMAPTLS(IMAPPlain, nil, user, pass) }
+
+// IMAPTLSMode is how StartIMAPTLS offers TLS.
+type IMAPTLSMode int
+
+// The IMAP TLS modes.
+const (
+	IMAPPlain       IMAPTLSMode = iota // no TLS
+	IMAPStartTLS                       // STARTTLS offered on the plain port
+	IMAPImplicitTLS                    // TLS from the first byte (imaps)
+)
+
+// StartIMAPTLS is StartIMAP with TLS as mode says, using conf (from
+// TestCA.ServerConfig).
+func StartIMAPTLS(mode IMAPTLSMode, conf *tls.Config, user, pass string) (*IMAP, error) {
+	if mode != IMAPPlain && conf == nil {
+		return nil, errors.New("imap tls: no tls.Config")
+	}
+	s := &IMAP{mem: imapmemserver.New(), user: imapmemserver.NewUser(user, pass), k: newKicker(), tlsMode: mode, tlsConf: conf}
 	s.mem.AddUser(s.user)
 	for _, name := range []string{"INBOX", "Sent"} {
 		if err := s.user.Create(name, nil); err != nil {
@@ -54,6 +75,10 @@ func (s *IMAP) start(addr string) error {
 	if err != nil {
 		return fmt.Errorf("imap listen: %w", err)
 	}
+	var starttls *tls.Config // offered only in STARTTLS mode
+	if s.tlsMode == IMAPStartTLS {
+		starttls = s.tlsConf
+	}
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			sess, ok := s.mem.NewSession().(imapserver.SessionIMAP4rev2)
@@ -71,9 +96,13 @@ func (s *IMAP) start(addr string) error {
 		},
 		Logger:       discardLogger{},
 		InsecureAuth: true,
+		TLSConfig:    starttls,
 	})
 	served := make(chan error, 1)
 	s.ln, s.tr, s.served = ln, tr, served
+	if s.tlsMode == IMAPImplicitTLS {
+		ln = tls.NewListener(ln, s.tlsConf)
+	}
 	// Serve returns nil once the listener is closed. The imapserver.Server
 	// itself is abandoned, not closed: Stop closes the listener and the
 	// connections, and each connection goroutine ends on its own.

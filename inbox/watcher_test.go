@@ -1,0 +1,157 @@
+package inbox
+
+import (
+	"context"
+	"crypto/tls"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/followupd/followupd/internal/testserver"
+)
+
+// memSink records what the watcher delivers.
+type memSink struct {
+	mu   sync.Mutex
+	cp   *Checkpoint
+	msgs []Fetched
+}
+
+func (s *memSink) Checkpoint(context.Context, string) (Checkpoint, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cp == nil {
+		return Checkpoint{}, false, nil
+	}
+	return *s.cp, true, nil
+}
+
+func (s *memSink) Deliver(_ context.Context, _ string, cp Checkpoint, msgs []Fetched) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cp = &cp
+	s.msgs = append(s.msgs, msgs...)
+	return nil
+}
+
+func (s *memSink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.msgs)
+}
+
+// run starts a watcher until the test ends.
+func runWatcher(t *testing.T, opts Options, sink Sink) *Watcher {
+	t.Helper()
+	w := NewWatcher(opts, sink)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return w
+}
+
+const plainMail = "From: Ana <ana@example.com>\r\nSubject: Hi\r\nMessage-ID: <w1@example.com>\r\n\r\nHello\r\n"
+
+func TestWatcherConnectsWithEachSecurityModeAndNeverMarksMailRead(t *testing.T) {
+	ca, err := testserver.NewTestCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverConf, err := ca.ServerConfig("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name     string
+		mode     testserver.IMAPTLSMode
+		security string
+	}{
+		{"none", testserver.IMAPPlain, "none"},
+		{"starttls", testserver.IMAPStartTLS, "starttls"},
+		{"tls", testserver.IMAPImplicitTLS, "tls"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, err := testserver.StartIMAPTLS(tt.mode, serverConf, "shop@example.test", "secret")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { srv.Close() })
+			if _, err := srv.Append("INBOX", []byte(plainMail)); err != nil {
+				t.Fatal(err)
+			}
+			sink := &memSink{}
+			runWatcher(t, Options{Address: srv.Addr(), Security: tt.security, Username: "shop@example.test",
+				Password: "secret", Timeout: 5 * time.Second, TLS: ca.ClientConfig()}, sink)
+			for i := 0; i < 200 && sink.count() == 0; i++ {
+				time.Sleep(25 * time.Millisecond)
+			}
+			if sink.count() != 1 {
+				t.Fatalf("delivered %d messages, want 1", sink.count())
+			}
+			if flags := flagsOf(t, srv.Addr(), tt.security, ca.ClientConfig()); len(flags) != 0 {
+				t.Errorf("the watcher changed the message's flags to %v: it must fetch with BODY.PEEK[]", flags)
+			}
+		})
+	}
+}
+
+func TestWatcherRefusesAnUntrustedCertificate(t *testing.T) {
+	ca, _ := testserver.NewTestCA()
+	serverConf, _ := ca.ServerConfig("127.0.0.1")
+	srv, err := testserver.StartIMAPTLS(testserver.IMAPImplicitTLS, serverConf, "shop@example.test", "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	srv.Append("INBOX", []byte(plainMail))
+	sink := &memSink{}
+	// No RootCAs: the system roots, which do not know the test CA.
+	w := runWatcher(t, Options{Address: srv.Addr(), Security: "tls", Username: "shop@example.test",
+		Password: "secret", Timeout: 5 * time.Second}, sink)
+	var st Status
+	for i := 0; i < 200; i++ {
+		if st = w.Status(); st.LastError != "" {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if !strings.Contains(st.LastError, "certificate") || st.Connected || sink.count() != 0 {
+		t.Errorf("status %+v, %d delivered; want a certificate error and nothing fetched", st, sink.count())
+	}
+}
+
+// flagsOf reads the flags of INBOX's first message.
+func flagsOf(t *testing.T, addr, security string, conf *tls.Config) []imap.Flag {
+	t.Helper()
+	opts := &imapclient.Options{TLSConfig: conf}
+	var c *imapclient.Client
+	var err error
+	switch security {
+	case "tls":
+		c, err = imapclient.DialTLS(addr, opts)
+	case "starttls":
+		c, err = imapclient.DialStartTLS(addr, opts)
+	default:
+		c, err = imapclient.DialInsecure(addr, opts)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("shop@example.test", "secret").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{Flags: true}).Collect()
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("fetch flags: %v %v", msgs, err)
+	}
+	return msgs[0].Flags
+}
