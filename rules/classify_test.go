@@ -88,3 +88,46 @@ func TestOwnerTagsWinOverRulesAndMachinesAreNeverCustomers(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryOwnerTagActsOnTheForwardedCustomer(t *testing.T) {
+	cl, _ := NewClassifier(Policy{Owner: []string{"owner@example.test"}, Self: []string{"shop@example.test"}}, nil, true)
+	forward := func(note string) *inbox.Message {
+		return testMail(t, "Pam <owner@example.test>", "Fwd: A question", "",
+			note+"\n\n---------- Forwarded message ---------\nFrom: Gil <gil@example.fr>\nDate: Mon, 2 Mar 2026 at 09:12\nSubject: A question\nTo: Pam <owner@example.test>\n\nDo you have helmets?")
+	}
+	for _, tt := range []struct {
+		tag      string
+		category string // "" = left to the rules (an inquiry here)
+		optOut   bool
+		skip     bool
+	}{
+		{tag: "#inquiry", category: "inquiry"},
+		{tag: "#purchase", category: "purchase"},
+		{tag: "#complaint", category: "complaint"},
+		{tag: "#feedback", category: "feedback"},
+		{tag: "#resolved"},
+		{tag: "#stop", optOut: true},
+		{tag: "#vip"},
+		{tag: "#ignore", skip: true},
+	} {
+		t.Run(tt.tag, func(t *testing.T) {
+			d := cl.Classify(forward("Please see "+tt.tag), func(string) bool { return false }, nil)
+			if d.Kind != KindForward || d.Customer.Key() != "gil@example.fr" {
+				t.Fatalf("kind %s customer %s", d.Kind, d.Customer.Key())
+			}
+			if !d.Has(strings.TrimPrefix(tt.tag, "#")) {
+				t.Errorf("tags %v lack %s", d.Tags, tt.tag)
+			}
+			want := tt.category
+			if want == "" {
+				want = "inquiry"
+			}
+			if d.Category != want {
+				t.Errorf("category %s, want %s", d.Category, want)
+			}
+			if d.OptOut != tt.optOut || (d.Skip != "") != tt.skip {
+				t.Errorf("optOut %v skip %q; want optOut %v, skipped %v", d.OptOut, d.Skip, tt.optOut, tt.skip)
+			}
+		})
+	}
+}
