@@ -42,7 +42,13 @@ type Fetched struct {
 type Sink interface {
 	Checkpoint(ctx context.Context, mailbox string) (cp Checkpoint, ok bool, err error)
 	Deliver(ctx context.Context, mailbox string, cp Checkpoint, msgs []Fetched) error
+	// Synced records that the mailbox was fully fetched at time at, when
+	// nothing new came (Deliver records it otherwise).
+	Synced(ctx context.Context, mailbox string, at time.Time) error
 }
+
+// syncedEvery bounds how often an idle mailbox's sync time is written.
+const syncedEvery = 30 * time.Second
 
 // Options configure a Watcher.
 type Options struct {
@@ -86,6 +92,8 @@ type Watcher struct {
 
 	mu     sync.Mutex
 	status Status
+
+	persisted time.Time // the sync time last written to the sink
 }
 
 // NewWatcher returns a Watcher; Run starts it.
@@ -185,6 +193,7 @@ func (w *Watcher) session(ctx context.Context, bo *backoff.Backoff) error {
 		return err
 	}
 	w.setConnected(true, nil)
+	w.persisted = time.Time{} // write the first sync of every connection
 	bo.Reset()
 	w.log.Info("imap connected", "uidvalidity", sel.UIDValidity, "messages", sel.NumMessages, "last_uid", cp.LastUID)
 
@@ -195,6 +204,12 @@ func (w *Watcher) session(ctx context.Context, bo *backoff.Backoff) error {
 			return err
 		}
 		w.synced()
+		if now := w.opts.Now(); now.Sub(w.persisted) >= syncedEvery {
+			if err := w.sink.Synced(ctx, w.opts.Mailbox, now); err != nil {
+				return fmt.Errorf("record sync: %w", err)
+			}
+			w.persisted = now
+		}
 		if err := w.waitForMail(ctx, c, newMail); err != nil {
 			if ctx.Err() != nil {
 				w.logout(c)

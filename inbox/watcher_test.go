@@ -38,6 +38,8 @@ func (s *memSink) Deliver(_ context.Context, _ string, cp Checkpoint, msgs []Fet
 	return nil
 }
 
+func (s *memSink) Synced(context.Context, string, time.Time) error { return nil }
+
 func (s *memSink) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -191,3 +191,19 @@ func TestPollingWithoutIdleStillAnswers(t *testing.T) {
 		t.Errorf("sent to %v", msgs[0].To)
 	}
 }
+
+func TestLastSyncMovesOnWithoutNewMail(t *testing.T) {
+	h := newHarness(t, false)
+	t1 := time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC)
+	h.clock = clock.NewFake(t1)
+	r := h.start()
+	r.waitConnected(t)
+	h.waitStats(r.d, "the first sync", func(st store.Stats) bool { return st.LastSync.Equal(t1) })
+	r.stop()
+	// A day later the daemon starts again; no mail has come.
+	t2 := t1.Add(24 * time.Hour)
+	h.clock = clock.NewFake(t2)
+	r = h.start()
+	r.waitConnected(t)
+	h.waitStats(r.d, "the sync time of the new run", func(st store.Stats) bool { return st.LastSync.Equal(t2) })
+}

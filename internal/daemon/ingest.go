@@ -24,6 +24,11 @@ func (s *sink) Checkpoint(ctx context.Context, mailbox string) (inbox.Checkpoint
 	return inbox.Checkpoint{UIDValidity: cp.UIDValidity, LastUID: cp.LastUID, HistoryBelow: cp.HistoryBelow}, ok, err
 }
 
+// Synced implements inbox.Sink: the mailbox is up to date at time at.
+func (s *sink) Synced(ctx context.Context, mailbox string, at time.Time) error {
+	return s.store.SetSynced(ctx, mailbox, at)
+}
+
 // Deliver implements inbox.Sink: one transaction records every message of
 // the batch, its customer, cases, feedback and planned follow-ups, and the
 // new checkpoint. Decisions are logged after the commit.

@@ -118,3 +118,9 @@ func (s *Store) SetMeta(ctx context.Context, key, value string) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	return wrap(err, "meta "+key)
 }
+
+// SetSynced records that mailbox was fully fetched at time at.
+func (s *Store) SetSynced(ctx context.Context, mailbox string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE checkpoints SET synced = MAX(synced, ?) WHERE mailbox = ?`, unix(at), mailbox)
+	return wrap(err, "record sync")
+}
