@@ -6,7 +6,6 @@
 package rules
 
 import (
-	"net/mail"
 	"strings"
 )
 
@@ -32,13 +31,4 @@ func contains(list []string, addr string) bool {
 		}
 	}
 	return false
-}
-
-// AddressOf returns the bare address of an RFC 5322 address ("Pam
-// <pam@x>" gives "pam@x"), lower-cased; the input itself if it does not parse.
-func AddressOf(s string) string {
-	if a, err := mail.ParseAddress(s); err == nil {
-		return strings.ToLower(a.Address)
-	}
-	return strings.ToLower(strings.TrimSpace(s))
 }

@@ -232,7 +232,7 @@ func (in *ingest) run() error {
 
 func (in *ingest) firstTime(email string) bool {
 	c, err := in.tx.Customer(email)
-	return err != nil || c.FirstTime() && c.Contacts == 0
+	return err != nil || c.Contacts == 0 && c.Purchases == 0 // never wrote, never bought
 }
 
 // customer records mail a customer wrote (directly, as a reply, or
@@ -244,7 +244,7 @@ func (in *ingest) customer(dec rules.Decision) error {
 	if err != nil {
 		return err
 	}
-	firstTime := c.Contacts == 1 && c.Purchases == 0
+	firstTime := c.FirstTime() // this message is their first contact
 	in.rec.CustomerID = c.ID
 	if dec.Kind == rules.KindForward {
 		in.rec.HeaderMsgID, in.rec.Subject = dec.ThreadID, dec.Subject
@@ -295,7 +295,7 @@ func (in *ingest) customer(dec rules.Decision) error {
 		return err
 	}
 	if dec.Has(rules.TagResolved) {
-		if err := in.resolve(c.ID, email, "tag"); err != nil {
+		if err := in.resolve(c, "tag"); err != nil {
 			return err
 		}
 	}
@@ -333,54 +333,29 @@ func (in *ingest) customer(dec rules.Decision) error {
 		caseID = k.ID
 		in.note("complaint case opened", "customer", email, "case", k.ID)
 	}
-	return in.plan(store.NewFollowup{CustomerID: c.ID, TriggerKey: fmt.Sprintf("m:%d", id), Event: event,
-		TriggerTime: now, TriggerSeq: id, ThreadID: id, CaseID: caseID, FirstTime: firstTime}, email)
+	return in.plan(store.NewFollowup{TriggerKey: fmt.Sprintf("m:%d", id), Event: event,
+		TriggerTime: now, TriggerSeq: id, ThreadID: id, CaseID: caseID, FirstTime: firstTime}, c)
 }
 
-// reachable says why nothing may be planned for the customer, or "".
-func reachable(c store.Customer) string {
-	switch {
-	case !c.OptedOut.IsZero():
-		return "the customer opted out"
-	case !c.Bouncing.IsZero():
-		return "the address bounces"
+// plan records the follow-ups an event starts for customer c and notes
+// them; base holds everything but the step.
+func (in *ingest) plan(base store.NewFollowup, c store.Customer) error {
+	added, blocked, err := planEvent(in.tx, in.d.conf().Sequences, base, c)
+	for _, p := range blocked {
+		in.note("follow-up not planned: "+reachable(c), "customer", c.Email, "sequence", p.Sequence, "step", p.Step, "template", p.Template)
 	}
-	return ""
-}
-
-// plan records the follow-ups an event starts; base holds everything but
-// the step. Nothing is ever planned to a customer who opted out or whose
-// address bounces; the owner's steps (an alert about their complaint) still are.
-func (in *ingest) plan(base store.NewFollowup, email string) error {
-	c, err := in.tx.Customer(email)
-	if err != nil {
-		return err
+	for _, p := range added {
+		in.notes = append(in.notes, note{msg: "follow-up planned", planned: true, attrs: []any{"customer", c.Email,
+			"sequence", p.Sequence, "step", p.Step, "template", p.Template, "to", p.Recipient,
+			"due", p.Due.UTC().Format(time.RFC3339)}})
 	}
-	blocked := reachable(c)
-	for _, p := range rules.Plan(in.d.conf().Sequences, base.Event, base.TriggerTime) {
-		if blocked != "" && p.Recipient == "customer" {
-			in.note("follow-up not planned: "+blocked, "customer", email, "sequence", p.Sequence, "step", p.Step, "template", p.Template)
-			continue
-		}
-		nf := base
-		nf.Sequence, nf.Step, nf.Template, nf.Recipient = p.Sequence, p.Step, p.Template, p.Recipient
-		nf.Conditions, nf.StopOnReply, nf.Due = p.Conditions, p.StopOnReply, p.Due
-		added, err := in.tx.PlanFollowup(nf)
-		if err != nil {
-			return err
-		}
-		if added {
-			in.notes = append(in.notes, note{msg: "follow-up planned", planned: true, attrs: []any{"customer", email,
-				"sequence", p.Sequence, "step", p.Step, "template", p.Template, "to", p.Recipient,
-				"due", p.Due.UTC().Format(time.RFC3339)}})
-		}
-	}
-	return nil
+	return err
 }
 
 // resolve closes the customer's open case and plans the "resolved" event.
-func (in *ingest) resolve(customerID int64, email, by string) error {
-	k, err := in.tx.ResolveCase(customerID, by)
+func (in *ingest) resolve(c store.Customer, by string) error {
+	email := c.Email
+	k, err := in.tx.ResolveCase(c.ID, by)
 	if err != nil || k == nil {
 		if k == nil && err == nil {
 			in.note("#resolved, but the customer has no open case", "customer", email)
@@ -388,48 +363,52 @@ func (in *ingest) resolve(customerID int64, email, by string) error {
 		return err
 	}
 	in.note("case resolved", "customer", email, "case", k.ID, "by", by)
-	return in.plan(store.NewFollowup{CustomerID: customerID, TriggerKey: fmt.Sprintf("r:%d", k.ID), Event: "resolved",
-		TriggerTime: in.tx.Now(), ThreadID: k.MessageID, CaseID: k.ID}, email)
+	return in.plan(store.NewFollowup{TriggerKey: fmt.Sprintf("r:%d", k.ID), Event: "resolved",
+		TriggerTime: in.tx.Now(), ThreadID: k.MessageID, CaseID: k.ID}, c)
 }
 
 // owner records the owner's Bcc'd reply or command: the owner answered,
 // and the tags act on each customer named.
 func (in *ingest) owner(dec rules.Decision) error {
 	now := in.tx.Now()
-	var ids []int64
+	var custs []store.Customer
 	for _, t := range dec.Targets {
 		c, err := in.tx.TouchCustomer(t.Key(), t.Name, now, false)
 		if err != nil {
 			return err
 		}
-		ids = append(ids, c.ID)
+		custs = append(custs, c)
 	}
-	in.rec.CustomerID = ids[0]
+	in.rec.CustomerID = custs[0].ID
 	seq, err := in.tx.InsertMessage(in.rec)
 	if err != nil {
 		return err
 	}
-	for i, t := range dec.Targets {
-		email := t.Key()
+	for _, c := range custs {
 		if dec.Kind == rules.KindOwnerReply {
-			if err := in.tx.OwnerAnswered(ids[i], seq); err != nil {
+			if err := in.tx.OwnerAnswered(c.ID, seq); err != nil {
 				return err
 			}
-			in.note("the owner answered the customer (Bcc)", "customer", email)
+			in.note("the owner answered the customer (Bcc)", "customer", c.Email)
 		}
-		if err := in.ownerTags(dec, ids[i], email); err != nil {
+		if err := in.ownerTags(dec, c); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (in *ingest) ownerTags(dec rules.Decision, customerID int64, email string) error {
+func (in *ingest) ownerTags(dec rules.Decision, c store.Customer) error {
+	customerID, email := c.ID, c.Email
 	if dec.Has(rules.TagResolved) {
 		if err := in.tx.OwnerAnswered(customerID, 0); err != nil {
 			return err
 		}
-		if err := in.resolve(customerID, email, map[bool]string{true: "owner-reply", false: "tag"}[dec.Kind == rules.KindOwnerReply]); err != nil {
+		by := "tag"
+		if dec.Kind == rules.KindOwnerReply {
+			by = "owner-reply"
+		}
+		if err := in.resolve(c, by); err != nil {
 			return err
 		}
 	}

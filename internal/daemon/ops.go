@@ -10,7 +10,6 @@ import (
 
 	"github.com/followupd/followupd/internal/config"
 	"github.com/followupd/followupd/internal/store"
-	"github.com/followupd/followupd/rules"
 )
 
 // The owner's operations. They work on the store directly, so the CLI can
@@ -51,16 +50,15 @@ func Resolve(ctx context.Context, st *store.Store, cfg *config.Config, target st
 		if err := tx.OwnerAnswered(customerID, 0); err != nil {
 			return err
 		}
-		for _, p := range rules.Plan(cfg.Sequences, "resolved", now) {
-			added, err := tx.PlanFollowup(store.NewFollowup{CustomerID: customerID, TriggerKey: fmt.Sprintf("r:%d", k.ID),
-				Event: "resolved", TriggerTime: now, ThreadID: k.MessageID, CaseID: k.ID, Sequence: p.Sequence, Step: p.Step,
-				Template: p.Template, Recipient: p.Recipient, Conditions: p.Conditions, StopOnReply: p.StopOnReply, Due: p.Due})
-			if err != nil {
-				return err
-			}
-			if added {
-				planned++
-			}
+		c, err := tx.Customer(k.Email)
+		if err != nil {
+			return err
+		}
+		added, _, err := planEvent(tx, cfg.Sequences, store.NewFollowup{TriggerKey: fmt.Sprintf("r:%d", k.ID),
+			Event: "resolved", TriggerTime: now, ThreadID: k.MessageID, CaseID: k.ID}, c)
+		planned = len(added)
+		if err != nil {
+			return err
 		}
 		return nil
 	})

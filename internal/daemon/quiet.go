@@ -31,18 +31,12 @@ func (d *Daemon) scanQuiet(ctx context.Context, now time.Time) {
 		planned := 0
 		err = d.store.Update(ctx, now, func(tx *store.Tx) error {
 			for _, c := range custs {
-				key := store.QuietKey(c.ID, c.LastContact)
-				for _, p := range rules.Plan([]config.Sequence{seq}, "quiet", now) {
-					added, err := tx.PlanFollowup(store.NewFollowup{CustomerID: c.ID, TriggerKey: key, Event: "quiet",
-						TriggerTime: now, Sequence: p.Sequence, Step: p.Step, Template: p.Template, Recipient: p.Recipient,
-						Conditions: p.Conditions, StopOnReply: p.StopOnReply, FirstTime: c.FirstTime(), Due: p.Due})
-					if err != nil {
-						return err
-					}
-					if added {
-						planned++
-					}
+				added, _, err := planEvent(tx, []config.Sequence{seq}, store.NewFollowup{TriggerKey: store.QuietKey(c.ID, c.LastContact),
+					Event: "quiet", TriggerTime: now, FirstTime: c.FirstTime()}, c)
+				if err != nil {
+					return err
 				}
+				planned += len(added)
 			}
 			return nil
 		})
