@@ -70,6 +70,8 @@ type Daemon struct {
 	kick   chan struct{}
 	panics atomic.Int64
 	admin  *admin.Server // nil when [admin] listen is off
+
+	digestDay string // the local date whose digest is done; dispatcher only
 }
 
 // Prepare loads and checks what a config needs besides itself: the

@@ -119,7 +119,11 @@ func (d *Daemon) maybeSendDigest(ctx context.Context, now time.Time) {
 	if now.Before(sendAt) {
 		return
 	}
+	if d.digestDay == today {
+		return
+	}
 	if last, _ := d.store.Meta(ctx, "digest_date"); last == today {
+		d.digestDay = today // sent by an earlier run today
 		return
 	}
 	since := d.digestSince(ctx, now)
@@ -144,6 +148,7 @@ func (d *Daemon) maybeSendDigest(ctx context.Context, now time.Time) {
 	} else {
 		d.log.Info("digest: nothing to say today; not sent")
 	}
+	d.digestDay = today
 	if err := d.store.SetMeta(ctx, "digest_date", today); err == nil {
 		err = d.store.SetMeta(ctx, "digest_last", now.UTC().Format(time.RFC3339))
 		if err != nil {
