@@ -45,8 +45,10 @@ type Options struct {
 	Debug bool
 }
 
-// live is the part of the daemon a reload replaces as a whole.
-type live struct {
+// Prepared is a checked config with what it needs besides itself
+// (templates, rules, sender): the part of the daemon a reload replaces
+// as a whole.
+type Prepared struct {
 	cfg        *config.Config
 	tmpl       *templates.Set
 	classifier *rules.Classifier
@@ -66,7 +68,7 @@ type Daemon struct {
 	metrics *admin.Metrics
 	unsub   unsubscriber
 
-	cur    atomic.Pointer[live]
+	cur    atomic.Pointer[Prepared]
 	kick   chan struct{}
 	panics atomic.Int64
 	admin  *admin.Server // nil when [admin] listen is off
@@ -77,7 +79,7 @@ type Daemon struct {
 // Prepare loads and checks what a config needs besides itself: the
 // templates (each rendered against sample data), the sequences' template
 // names and the classification rules. `followupd check` and reload use it.
-func Prepare(cfg *config.Config) (*live, error) {
+func Prepare(cfg *config.Config) (*Prepared, error) {
 	from, err := mail.ParseAddress(cfg.SMTP.From)
 	if err != nil {
 		return nil, fmt.Errorf("%s: smtp.from: %w", cfg.File, err)
@@ -98,7 +100,7 @@ func Prepare(cfg *config.Config) (*live, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}
-	return &live{cfg: cfg, tmpl: tmpl, classifier: cl, from: from, limits: rules.LimitsFrom(cfg.Business)}, nil
+	return &Prepared{cfg: cfg, tmpl: tmpl, classifier: cl, from: from, limits: rules.LimitsFrom(cfg.Business)}, nil
 }
 
 // New opens the store and loads the templates. Close releases them.
@@ -217,7 +219,7 @@ func CheckTemplates(cfg *config.Config, set *templates.Set) error {
 // ConfigFile returns the path of the config in force.
 func (d *Daemon) ConfigFile() string { return d.conf().File }
 
-func (d *Daemon) live() *live                          { return d.cur.Load() }
+func (d *Daemon) live() *Prepared                      { return d.cur.Load() }
 func (d *Daemon) conf() *config.Config                 { return d.cur.Load().cfg }
 func (d *Daemon) classifier() *rules.Classifier        { return d.cur.Load().classifier }
 func (d *Daemon) Metrics() *admin.Metrics              { return d.metrics }
@@ -382,4 +384,4 @@ func (w *logWriter) Write(p []byte) (int, error) {
 }
 
 // Templates returns how many templates a prepared config has.
-func (lv *live) Templates() int { return len(lv.tmpl.Names()) }
+func (lv *Prepared) Templates() int { return len(lv.tmpl.Names()) }

@@ -10,7 +10,7 @@ import (
 )
 
 // templateData fills what a template may use for follow-up f.
-func (d *Daemon) templateData(f *store.Followup, k *store.Case, now time.Time, lv *live) templates.Data {
+func (d *Daemon) templateData(f *store.Followup, k *store.Case, now time.Time, lv *Prepared) templates.Data {
 	c := f.Customer
 	data := templates.Data{
 		Customer: templates.Customer{

@@ -83,7 +83,7 @@ func digestFollowup(f *store.Followup, when time.Time) templates.DigestFollowup 
 }
 
 // RenderDigest renders the digest template.
-func RenderDigest(lv *live, dg *templates.Digest, now time.Time) (templates.Rendered, error) {
+func RenderDigest(lv *Prepared, dg *templates.Digest, now time.Time) (templates.Rendered, error) {
 	cfg := lv.cfg
 	data := templates.Data{
 		Customer: templates.Customer{Name: cfg.Business.OwnerName, FirstName: templates.FirstName(cfg.Business.OwnerName), Email: cfg.Digest.To},

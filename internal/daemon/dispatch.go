@@ -194,7 +194,7 @@ func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
 }
 
 // gate reads what rules.Gate needs and asks it.
-func (d *Daemon) gate(ctx context.Context, f *store.Followup, now time.Time, lv *live) (rules.Verdict, *store.Case, error) {
+func (d *Daemon) gate(ctx context.Context, f *store.Followup, now time.Time, lv *Prepared) (rules.Verdict, *store.Case, error) {
 	in := rules.Due{
 		Recipient: f.Recipient, Event: f.Event, Conditions: f.Conditions, StopOnReply: f.StopOnReply,
 		FirstTime: f.FirstTime, TriggerTime: f.TriggerTime, TriggerSeq: f.TriggerSeq, Due: f.Due,
@@ -224,7 +224,7 @@ func (d *Daemon) gate(ctx context.Context, f *store.Followup, now time.Time, lv 
 	return rules.Gate(in, now, lv.limits), k, nil
 }
 
-func (d *Daemon) recipient(f *store.Followup, lv *live) *mail.Address {
+func (d *Daemon) recipient(f *store.Followup, lv *Prepared) *mail.Address {
 	if f.Recipient == "owner" {
 		return &mail.Address{Name: lv.cfg.Business.OwnerName, Address: lv.cfg.Business.OwnerEmail}
 	}
@@ -233,7 +233,7 @@ func (d *Daemon) recipient(f *store.Followup, lv *live) *mail.Address {
 
 // unsubscribeLinks returns the List-Unsubscribe mailto: (to our own
 // address, with a token followupd recognises) and, if configured, URL.
-func (d *Daemon) unsubscribeLinks(email string, lv *live) (mailto, link string) {
+func (d *Daemon) unsubscribeLinks(email string, lv *Prepared) (mailto, link string) {
 	tok := d.unsub.Token(email)
 	mailto = "mailto:" + lv.from.Address + "?subject=" + url.PathEscape("unsubscribe "+tok)
 	if u := lv.cfg.SMTP.UnsubscribeURL; u != "" {
