@@ -44,10 +44,11 @@ func (w *Watcher) catchUp(ctx context.Context, c *imapclient.Client, cp Checkpoi
 		msgs []Fetched
 		err  error
 	}
+	first := cp // the goroutines read this copy; the loop moves cp on
 	prefetch := func(b []*imapclient.FetchMessageBuffer) <-chan result {
 		ch := make(chan result, 1) // never blocks: an abandoned fetch just ends
 		go func() {
-			msgs, err := w.fetchBatch(c, b, cp)
+			msgs, err := w.fetchBatch(c, b, first)
 			ch <- result{msgs, err}
 		}()
 		return ch
