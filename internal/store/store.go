@@ -34,6 +34,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// Create the file ourselves so its mode is 0600; SQLite gives the -wal
 	// and -shm files the same mode as the database.
+	if err := qpsgOnce(); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)

@@ -11,7 +11,7 @@ import (
 
 var t0 = time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
 
-func openTest(t *testing.T) *Store {
+func openTest(t testing.TB) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "f.db"))
 	if err != nil {
