@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/textproto"
+	"strings"
 	"time"
 
 	"github.com/wneessen/go-mail/smtp"
@@ -17,6 +19,9 @@ type session struct {
 	c       *smtp.Client
 	raw     net.Conn // the TCP connection under any TLS: closing it aborts everything
 	timeout time.Duration
+	trace   *slog.Logger // nil: no protocol trace
+	// What the server offered in its EHLO reply.
+	pipelining, eightBit, smtputf8 bool
 }
 
 // connect dials, does TLS as configured, EHLO and AUTH. Every step runs
@@ -91,7 +96,11 @@ func (m *Mailer) handshake(ctx context.Context, raw net.Conn, secret string) (*s
 			return nil, err
 		}
 	}
-	return &session{c: c, raw: raw, timeout: m.cfg.Timeout}, nil
+	sess := &session{c: c, raw: raw, timeout: m.cfg.Timeout, trace: m.cfg.Trace}
+	sess.pipelining, _ = c.Extension("PIPELINING")
+	sess.eightBit, _ = c.Extension("8BITMIME")
+	sess.smtputf8, _ = c.Extension("SMTPUTF8")
+	return sess, nil
 }
 
 // tlsError makes a TLS record header error (a plain-text server on a TLS
@@ -143,29 +152,23 @@ func (s *session) alive() bool {
 func (s *session) transact(ctx context.Context, msg *message) *Error {
 	stop := context.AfterFunc(ctx, func() { s.raw.Close() })
 	defer stop()
-	s.c.SkipSMTPUTF8(isASCII(msg.from) && isASCII(msg.to))
-
-	s.deadline()
-	if err := s.c.Mail("<" + msg.from + ">"); err != nil {
-		return classify(err, StageRcpt)
+	// Envelope addresses come from Build's checked bare addresses; a line
+	// break here would be a command of its own.
+	if strings.ContainsAny(msg.from, "\r\n") || strings.ContainsAny(msg.to, "\r\n") {
+		return &Error{Permanent: true, Stage: StageRcpt, Err: errors.New("envelope address contains a line break")}
 	}
-	s.deadline()
-	if err := s.c.Rcpt("<" + msg.to + ">"); err != nil {
-		e := classify(err, StageRcpt)
-		e.Recipient = e.Permanent && e.Code != 0 && !e.Config
+	var e *Error
+	if s.pipelining {
+		e = s.envelopePipelined(msg)
+	} else {
+		e = s.envelope(msg)
+	}
+	if e != nil {
 		return e
 	}
 	s.deadline()
-	w, err := s.c.Data()
-	if err != nil {
-		return classify(err, StageData)
-	}
-	dc, ok := w.(*smtp.DataCloser)
-	if !ok {
-		return &Error{Stage: StageData, Err: errors.New("unexpected DATA writer")}
-	}
-	s.deadline()
-	if _, err := dc.Write(msg.raw); err != nil {
+	dw := s.c.Text.DotWriter()
+	if _, err := dw.Write(msg.raw); err != nil {
 		return classify(err, StageData)
 	}
 	if msg.beforeDot != nil {
@@ -173,13 +176,15 @@ func (s *session) transact(ctx context.Context, msg *message) *Error {
 			return &Error{Stage: StageData, Err: fmt.Errorf("before the final dot: %w", err)}
 		}
 	}
-	// The dot writer's Close writes CRLF.CRLF and flushes; if that fails,
-	// the dot did not (completely) reach the wire.
-	if err := dc.WriteCloser.Close(); err != nil {
+	// Close writes CRLF.CRLF and flushes; if that fails, the dot did not
+	// (completely) reach the wire.
+	if err := dw.Close(); err != nil {
 		return classify(err, StageData)
 	}
 	s.deadline()
-	if _, _, err := s.c.Text.ReadResponse(250); err != nil {
+	_, reply, err := s.c.Text.ReadResponse(250)
+	s.traceServer(250, reply, err)
+	if err != nil {
 		e := classify(err, StageDot)
 		var te *textproto.Error
 		if e.Permanent && errors.As(err, &te) {
@@ -190,6 +195,116 @@ func (s *session) transact(ctx context.Context, msg *message) *Error {
 		return e
 	}
 	return nil
+}
+
+// mailFrom is the MAIL FROM command for msg, with the parameters the
+// server offers and the message needs.
+func (s *session) mailFrom(msg *message) string {
+	cmd := "MAIL FROM:<" + msg.from + ">"
+	if s.eightBit {
+		cmd += " BODY=8BITMIME"
+	}
+	if s.smtputf8 && !(isASCII(msg.from) && isASCII(msg.to)) {
+		cmd += " SMTPUTF8"
+	}
+	return cmd
+}
+
+// envelope sends MAIL, RCPT and DATA one at a time, each waiting for its
+// reply: for servers that do not offer PIPELINING.
+func (s *session) envelope(msg *message) *Error {
+	for _, step := range []struct {
+		cmd   string
+		code  int
+		stage string
+	}{{s.mailFrom(msg), 250, StageRcpt}, {"RCPT TO:<" + msg.to + ">", 25, StageRcpt}, {"DATA", 354, StageData}} {
+		s.deadline()
+		s.traceClient(step.cmd)
+		if err := s.c.Text.PrintfLine("%s", step.cmd); err != nil {
+			return classify(err, step.stage)
+		}
+		code, reply, err := s.c.Text.ReadResponse(step.code)
+		s.traceServer(code, reply, err)
+		if err != nil {
+			e := classify(err, step.stage)
+			if step.code == 25 {
+				e.Recipient = e.Permanent && e.Code != 0 && !e.Config
+			}
+			return e
+		}
+	}
+	return nil
+}
+
+// envelopePipelined sends MAIL, RCPT and DATA in one write and then reads
+// the three replies (RFC 2920): one round trip instead of three. If MAIL
+// or RCPT was refused but the server still accepted DATA, an empty
+// message is ended at once; with no accepted recipient it goes nowhere.
+func (s *session) envelopePipelined(msg *message) *Error {
+	cmds := [3]string{s.mailFrom(msg), "RCPT TO:<" + msg.to + ">", "DATA"}
+	s.deadline()
+	w := s.c.Text.W
+	for _, c := range cmds {
+		s.traceClient(c)
+		w.WriteString(c)
+		w.WriteString("\r\n")
+	}
+	if err := w.Flush(); err != nil {
+		return classify(err, StageRcpt)
+	}
+	var errs [3]error
+	for i, want := range [3]int{250, 25, 354} {
+		s.deadline()
+		code, reply, err := s.c.Text.ReadResponse(want)
+		s.traceServer(code, reply, err)
+		var te *textproto.Error
+		if err != nil && !errors.As(err, &te) {
+			// No reply at all: the connection is gone.
+			return classify(err, []string{StageRcpt, StageRcpt, StageData}[i])
+		}
+		errs[i] = err
+	}
+	if errs[0] == nil && errs[1] == nil {
+		if errs[2] != nil {
+			return classify(errs[2], StageData)
+		}
+		return nil
+	}
+	if errs[2] == nil {
+		s.deadline()
+		s.traceClient(".")
+		if err := s.c.Text.PrintfLine("."); err == nil {
+			code, reply, err := s.c.Text.ReadResponse(0)
+			s.traceServer(code, reply, err)
+		}
+	}
+	if errs[0] != nil {
+		return classify(errs[0], StageRcpt)
+	}
+	e := classify(errs[1], StageRcpt)
+	e.Recipient = e.Permanent && e.Code != 0 && !e.Config
+	return e
+}
+
+func (s *session) traceClient(line string) {
+	if s.trace != nil {
+		s.trace.Debug("smtp trace", "from", "client", "data", line)
+	}
+}
+
+func (s *session) traceServer(code int, reply string, err error) {
+	if s.trace == nil {
+		return
+	}
+	var te *textproto.Error
+	switch {
+	case errors.As(err, &te):
+		s.trace.Debug("smtp trace", "from", "server", "data", fmt.Sprintf("%d %s", te.Code, te.Msg))
+	case err != nil:
+		s.trace.Debug("smtp trace", "from", "server", "err", err.Error())
+	default:
+		s.trace.Debug("smtp trace", "from", "server", "data", fmt.Sprintf("%d %s", code, reply))
+	}
 }
 
 // quit says goodbye politely, within a short deadline, and closes.

@@ -227,10 +227,22 @@ func (m *Mailer) Send(ctx context.Context, ml *Mail) error {
 		return &Error{Stage: StageWait, Err: ctx.Err()}
 	}
 	defer func() { <-m.slot }()
-	if e := m.ready(ctx); e != nil {
+	fresh, e := m.ready(ctx)
+	if e != nil {
 		return e
 	}
-	e := m.sess.transact(ctx, msg)
+	e = m.sess.transact(ctx, msg)
+	if e != nil && !fresh && e.Stage == StageRcpt && e.Code == 0 && ctx.Err() == nil {
+		// The reused connection was gone before the envelope got any
+		// reply (the server closed it while it was idle): none of the
+		// message was sent. Try once more on a new connection.
+		m.sess.close()
+		m.sess = nil
+		if _, e = m.ready(ctx); e != nil {
+			return e
+		}
+		e = m.sess.transact(ctx, msg)
+	}
 	m.lastUsed = time.Now()
 	if e != nil {
 		// The connection may be in any state: start afresh next time.
@@ -241,26 +253,35 @@ func (m *Mailer) Send(ctx context.Context, ml *Mail) error {
 	return nil
 }
 
+// noopAfter is how long a connection may idle before it is checked with
+// NOOP ahead of a send. One used moments ago is not: if it has gone all
+// the same, Send notices at the envelope and tries a new connection.
+const noopAfter = time.Second
+
 // ready makes sure m.sess is a working connection: the reused one if it
-// is recent and answers NOOP, else a new one.
-func (m *Mailer) ready(ctx context.Context) *Error {
-	if m.sess != nil && (time.Since(m.lastUsed) > m.cfg.IdleTimeout || !m.sess.alive()) {
-		m.sess.close()
-		m.sess = nil
+// is recent (and answers NOOP when it idled), else a new one; fresh
+// reports a new one.
+func (m *Mailer) ready(ctx context.Context) (fresh bool, e *Error) {
+	if m.sess != nil {
+		idle := time.Since(m.lastUsed)
+		if idle > m.cfg.IdleTimeout || (idle >= noopAfter && !m.sess.alive()) {
+			m.sess.close()
+			m.sess = nil
+		}
 	}
 	if m.sess != nil {
-		return nil
+		return false, nil
 	}
 	s, err := m.connect(ctx)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
-			return e
+			return true, e
 		}
-		return classify(err, StageConnect)
+		return true, classify(err, StageConnect)
 	}
 	m.sess = s
-	return nil
+	return true, nil
 }
 
 // Close says QUIT on the reused connection, if any, and closes it. It

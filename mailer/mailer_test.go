@@ -148,18 +148,7 @@ func TestSMTPFailuresAreClassified(t *testing.T) {
 	// Far more than the socket buffers hold: the client is still writing
 	// when FaultDropMidData closes the connection.
 	big := strings.Repeat("A long follow-up line that goes on and on to fill the socket buffers.\n", 1<<16)
-	tests := []struct {
-		name       string
-		fault      testserver.Fault
-		rejectRcpt int // reply code for RCPT TO, 0: accept
-		text       string
-		permanent  bool
-		recipient  bool
-		inDoubt    bool
-		wantCode   int
-		stage      string
-		reply      string // the whole Reply, if set
-	}{
+	tests := []classifyCase{
 		{name: "451 at end of data is temporary", fault: testserver.FaultTemp, wantCode: 451, stage: StageDot,
 			reply: "451 4.3.0 temporary failure, try again later"},
 		{name: "550 5.1.1 at end of data is permanent and about the recipient", fault: testserver.FaultPerm,
@@ -173,79 +162,141 @@ func TestSMTPFailuresAreClassified(t *testing.T) {
 		{name: "stall after the dot times out, temporary and in doubt", fault: testserver.FaultStall, inDoubt: true, stage: StageDot},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, m := startSMTPWith(t, Config{Security: "none", Timeout: time.Second})
-			srv.SetFault(func(int, []string) testserver.Fault { return tt.fault })
-			if tt.rejectRcpt != 0 {
-				srv.RejectRcpt("ana@example.com", tt.rejectRcpt, "<ana@example.com>: Recipient address rejected: no such user here")
-			}
-			ml := sample()
-			if tt.text != "" {
-				ml.Text = tt.text
-			}
-			err := m.Send(context.Background(), ml)
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("error %v (%T) is not a *mailer.Error", err, err)
-			}
-			if e.Permanent != tt.permanent || e.Recipient != tt.recipient || e.InDoubt() != tt.inDoubt || e.Code != tt.wantCode || e.Stage != tt.stage {
-				t.Errorf("got permanent=%v recipient=%v inDoubt=%v code=%d stage=%s (%v); want %v %v %v %d %s",
-					e.Permanent, e.Recipient, e.InDoubt(), e.Code, e.Stage, e, tt.permanent, tt.recipient, tt.inDoubt, tt.wantCode, tt.stage)
-			}
-			if e.Config {
-				t.Errorf("a refusal of one message is flagged as a configuration problem: %v", e)
-			}
-			if tt.reply != "" && e.Reply != tt.reply {
-				t.Errorf("Reply = %q, want %q", e.Reply, tt.reply)
-			}
-			if tt.wantCode == 0 && e.Reply != "" {
-				t.Errorf("Reply = %q without a reply", e.Reply)
-			}
-			if tt.rejectRcpt != 0 && !strings.Contains(err.Error(), "no such user here") {
-				t.Errorf("error %q does not keep the server's reply", err)
-			}
-			// After any failure the next send starts a fresh connection.
-			srv.SetFault(nil)
-			if tt.rejectRcpt == 0 {
-				if err := m.Send(context.Background(), sample()); err != nil {
-					t.Errorf("send after the failure: %v", err)
+		for _, pipelining := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/pipelining=%v", tt.name, pipelining), func(t *testing.T) { tt.run(t, pipelining) })
+		}
+	}
+}
+
+// classifyCase is one failure for TestSMTPFailuresAreClassified.
+type classifyCase struct {
+	name       string
+	fault      testserver.Fault
+	rejectRcpt int // reply code for RCPT TO, 0: accept
+	text       string
+	permanent  bool
+	recipient  bool
+	inDoubt    bool
+	wantCode   int
+	stage      string
+	reply      string // the whole Reply, if set
+}
+
+// run sends one mail into the fault, with the server offering PIPELINING
+// or not, checks how the failure is classified, then that the next send
+// works.
+func (tt classifyCase) run(t *testing.T, pipelining bool) {
+	srv, err := testserver.StartSMTP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	srv.SetPipelining(pipelining)
+	m := newMailer(t, srv, Config{Security: "none", Timeout: time.Second})
+	srv.SetFault(func(int, []string) testserver.Fault { return tt.fault })
+	if tt.rejectRcpt != 0 {
+		srv.RejectRcpt("ana@example.com", tt.rejectRcpt, "<ana@example.com>: Recipient address rejected: no such user here")
+	}
+	ml := sample()
+	if tt.text != "" {
+		ml.Text = tt.text
+	}
+	err = m.Send(context.Background(), ml)
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v (%T) is not a *mailer.Error", err, err)
+	}
+	if e.Permanent != tt.permanent || e.Recipient != tt.recipient || e.InDoubt() != tt.inDoubt || e.Code != tt.wantCode || e.Stage != tt.stage {
+		t.Errorf("got permanent=%v recipient=%v inDoubt=%v code=%d stage=%s (%v); want %v %v %v %d %s",
+			e.Permanent, e.Recipient, e.InDoubt(), e.Code, e.Stage, e, tt.permanent, tt.recipient, tt.inDoubt, tt.wantCode, tt.stage)
+	}
+	if e.Config {
+		t.Errorf("a refusal of one message is flagged as a configuration problem: %v", e)
+	}
+	if tt.reply != "" && e.Reply != tt.reply {
+		t.Errorf("Reply = %q, want %q", e.Reply, tt.reply)
+	}
+	if tt.wantCode == 0 && e.Reply != "" {
+		t.Errorf("Reply = %q without a reply", e.Reply)
+	}
+	if tt.rejectRcpt != 0 && !strings.Contains(err.Error(), "no such user here") {
+		t.Errorf("error %q does not keep the server's reply", err)
+	}
+	// After any failure the next send (to someone else) goes out.
+	srv.SetFault(nil)
+	next := sample()
+	next.To = &mail.Address{Name: "Bo", Address: "bo@example.com"}
+	if err := m.Send(context.Background(), next); err != nil {
+		t.Errorf("send after the failure: %v", err)
+	}
+	want := 1 // only the one after the failure...
+	if tt.fault == testserver.FaultDropAfterDot {
+		want = 2 // ...unless the server kept the first before dropping the line
+	}
+	if n := len(srv.Messages()); n != want {
+		t.Errorf("the server captured %d messages, want %d", n, want)
+	}
+	if got := srv.PipelinedEnvelopes(); pipelining != (got > 0) {
+		t.Errorf("pipelined envelopes = %d with PIPELINING offered = %v", got, pipelining)
+	}
+}
+
+func TestSendsReuseOneConnectionAndPipelineTheEnvelope(t *testing.T) {
+	for _, pipelining := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pipelining=%v", pipelining), func(t *testing.T) {
+			srv, m := startSMTP(t)
+			srv.SetPipelining(pipelining)
+			for i := range 3 {
+				ml := sample()
+				ml.MessageID = fmt.Sprintf("fu.%d@example.test", i)
+				if err := m.Send(context.Background(), ml); err != nil {
+					t.Fatalf("send %d: %v", i, err)
 				}
+			}
+			if n := srv.Connections(); n != 1 {
+				t.Errorf("three sends used %d connections, want 1", n)
+			}
+			if n := len(srv.Messages()); n != 3 {
+				t.Errorf("captured %d messages, want 3", n)
+			}
+			// Offered PIPELINING, MAIL, RCPT and DATA go in one round trip;
+			// not offered, each waits for its reply.
+			want := 0
+			if pipelining {
+				want = 3
+			}
+			if n := srv.PipelinedEnvelopes(); n != want {
+				t.Errorf("pipelined envelopes = %d, want %d", n, want)
 			}
 		})
 	}
 }
 
-func TestSendsReuseOneConnection(t *testing.T) {
-	srv, m := startSMTP(t)
-	for i := range 3 {
-		ml := sample()
-		ml.MessageID = fmt.Sprintf("fu.%d@example.test", i)
-		if err := m.Send(context.Background(), ml); err != nil {
-			t.Fatalf("send %d: %v", i, err)
-		}
-	}
-	if n := srv.Connections(); n != 1 {
-		t.Errorf("three sends used %d connections, want 1", n)
-	}
-	if n := len(srv.Messages()); n != 3 {
-		t.Errorf("captured %d messages, want 3", n)
-	}
-}
-
 func TestReusedConnectionDroppedByServerIsReplacedSilently(t *testing.T) {
-	srv, m := startSMTP(t)
-	if err := m.Send(context.Background(), sample()); err != nil {
-		t.Fatal(err)
-	}
-	srv.Stop() // closes the idle connection, as a server's idle timeout does
-	if err := srv.Restart(); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Send(context.Background(), sample()); err != nil {
-		t.Fatalf("send after the server closed the idle connection: %v", err)
-	}
-	if n := srv.Connections(); n != 2 {
-		t.Errorf("connections = %d, want 2", n)
+	for _, pipelining := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pipelining=%v", pipelining), func(t *testing.T) {
+			srv, m := startSMTP(t)
+			srv.SetPipelining(pipelining)
+			if err := m.Send(context.Background(), sample()); err != nil {
+				t.Fatal(err)
+			}
+			// The server closes the idle connection, as its idle timeout
+			// does. It was used moments ago, so the next send finds out
+			// only at the envelope, and must try a new connection itself.
+			srv.Stop()
+			if err := srv.Restart(); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Send(context.Background(), sample()); err != nil {
+				t.Fatalf("send after the server closed the idle connection: %v", err)
+			}
+			if n := srv.Connections(); n != 2 {
+				t.Errorf("connections = %d, want 2", n)
+			}
+			if n := len(srv.Messages()); n != 2 {
+				t.Errorf("captured %d messages, want 2", n)
+			}
+		})
 	}
 }
 

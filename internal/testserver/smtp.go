@@ -78,6 +78,10 @@ type SMTP struct {
 	conns     atomic.Int64 // connections accepted
 	authMechs []string     // nil: PLAIN
 	authUsed  []string     // mechanisms of successful AUTHs, in order
+
+	// Set by SetPipelining, read by PipelinedEnvelopes (smtp_pipelining.go).
+	noPipelining atomic.Bool
+	pipelined    atomic.Int64
 }
 
 // StartSMTP starts an SMTP server on 127.0.0.1 on a free port that accepts

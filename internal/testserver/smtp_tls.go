@@ -51,7 +51,7 @@ func (s *SMTP) withTLS(srv *smtp.Server, ln net.Listener) net.Listener {
 	case SMTPImplicitTLS:
 		ln = tls.NewListener(ln, s.tlsConf)
 	}
-	return ln
+	return &observingListener{Listener: ln, s: s}
 }
 
 type countingListener struct {
