@@ -22,8 +22,33 @@ import (
 
 // Store is an open followupd database. It is safe for concurrent use.
 type Store struct {
-	db   *sql.DB
+	db   uninterrupted
 	path string
+}
+
+// uninterrupted runs statements without letting their context cancel
+// them. Every statement the store runs is short (key lookups, single-row
+// writes, batches of at most a few thousand rows), and a context that can
+// be cancelled costs go-sqlite3 a goroutine and a hand-off for every
+// statement (so that it can interrupt it), which on the send path cost
+// more than the statements. Nothing waits long for the one connection
+// either: whoever holds it runs such statements.
+type uninterrupted struct{ *sql.DB }
+
+func (d uninterrupted) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return d.DB.ExecContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d uninterrupted) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.DB.QueryContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d uninterrupted) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return d.DB.QueryRowContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d uninterrupted) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
+	return d.DB.BeginTx(context.WithoutCancel(ctx), opts)
 }
 
 // Open opens (creating if needed, mode 0600) the database at path and
@@ -68,7 +93,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate store %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: uninterrupted{db}, path: path}, nil
 }
 
 // Close closes the database.

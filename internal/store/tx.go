@@ -32,7 +32,7 @@ func (s *Store) Begin(ctx context.Context, now time.Time) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	return &Tx{tx: tx, ctx: ctx, now: now.UTC()}, nil
+	return &Tx{tx: tx, ctx: context.WithoutCancel(ctx), now: now.UTC()}, nil
 }
 
 // Commit commits the transaction.
