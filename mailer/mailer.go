@@ -75,6 +75,10 @@ type Config struct {
 	// Trace, if set, receives the SMTP protocol trace at debug level,
 	// without AUTH data.
 	Trace *slog.Logger
+	// Connections is how many connections concurrent Sends may use at
+	// once, each opened when first needed; 0 means 1. The rate limit
+	// covers them all.
+	Connections int
 }
 
 // Mail is one follow-up to send.
@@ -105,8 +109,8 @@ type Mail struct {
 	UnsubscribeURL string
 }
 
-// Mailer sends mail over one reused SMTP connection. It is safe for
-// concurrent use; sends are serialized.
+// Mailer sends mail over reused SMTP connections: as many at once as
+// Config.Connections allows. It is safe for concurrent use.
 type Mailer struct {
 	cfg  Config
 	host string
@@ -117,8 +121,13 @@ type Mailer struct {
 	rateMu   sync.Mutex
 	nextTurn time.Time // the earliest start of the next send
 
-	slot chan struct{} // holds the connection; taken with ctx
-	// Guarded by slot:
+	// idle holds every connection slot not in use by a Send; a Send takes
+	// one (waiting with its ctx) and gives it back.
+	idle chan *slot
+}
+
+// slot is one connection a Send may use: open or not yet (sess nil).
+type slot struct {
 	sess     *session
 	lastUsed time.Time
 }
@@ -187,8 +196,12 @@ func New(cfg Config) (*Mailer, error) {
 			helo = "localhost"
 		}
 	}
-	return &Mailer{cfg: cfg, host: host, helo: helo, tls: tlsConf, rate: rate,
-		slot: make(chan struct{}, 1)}, nil
+	n := max(cfg.Connections, 1)
+	m := &Mailer{cfg: cfg, host: host, helo: helo, tls: tlsConf, rate: rate, idle: make(chan *slot, n)}
+	for range n {
+		m.idle <- &slot{}
+	}
+	return m, nil
 }
 
 // Build returns the message exactly as Send would send it (RFC 5322, CRLF
@@ -221,33 +234,34 @@ func (m *Mailer) Send(ctx context.Context, ml *Mail) error {
 	if err := m.waitTurn(ctx); err != nil {
 		return &Error{Stage: StageWait, Err: err}
 	}
+	var c *slot
 	select {
-	case m.slot <- struct{}{}:
+	case c = <-m.idle:
 	case <-ctx.Done():
 		return &Error{Stage: StageWait, Err: ctx.Err()}
 	}
-	defer func() { <-m.slot }()
-	fresh, e := m.ready(ctx)
+	defer func() { m.idle <- c }()
+	fresh, e := m.ready(ctx, c)
 	if e != nil {
 		return e
 	}
-	e = m.sess.transact(ctx, msg)
+	e = c.sess.transact(ctx, msg)
 	if e != nil && !fresh && e.Stage == StageRcpt && e.Code == 0 && ctx.Err() == nil {
 		// The reused connection was gone before the envelope got any
 		// reply (the server closed it while it was idle): none of the
 		// message was sent. Try once more on a new connection.
-		m.sess.close()
-		m.sess = nil
-		if _, e = m.ready(ctx); e != nil {
+		c.sess.close()
+		c.sess = nil
+		if _, e = m.ready(ctx, c); e != nil {
 			return e
 		}
-		e = m.sess.transact(ctx, msg)
+		e = c.sess.transact(ctx, msg)
 	}
-	m.lastUsed = time.Now()
+	c.lastUsed = time.Now()
 	if e != nil {
 		// The connection may be in any state: start afresh next time.
-		m.sess.close()
-		m.sess = nil
+		c.sess.close()
+		c.sess = nil
 		return e
 	}
 	return nil
@@ -258,18 +272,18 @@ func (m *Mailer) Send(ctx context.Context, ml *Mail) error {
 // the same, Send notices at the envelope and tries a new connection.
 const noopAfter = time.Second
 
-// ready makes sure m.sess is a working connection: the reused one if it
-// is recent (and answers NOOP when it idled), else a new one; fresh
-// reports a new one.
-func (m *Mailer) ready(ctx context.Context) (fresh bool, e *Error) {
-	if m.sess != nil {
-		idle := time.Since(m.lastUsed)
-		if idle > m.cfg.IdleTimeout || (idle >= noopAfter && !m.sess.alive()) {
-			m.sess.close()
-			m.sess = nil
+// ready makes sure c has a working connection: the reused one if it is
+// recent (and answers NOOP when it idled), else a new one; fresh reports
+// a new one.
+func (m *Mailer) ready(ctx context.Context, c *slot) (fresh bool, e *Error) {
+	if c.sess != nil {
+		idle := time.Since(c.lastUsed)
+		if idle > m.cfg.IdleTimeout || (idle >= noopAfter && !c.sess.alive()) {
+			c.sess.close()
+			c.sess = nil
 		}
 	}
-	if m.sess != nil {
+	if c.sess != nil {
 		return false, nil
 	}
 	s, err := m.connect(ctx)
@@ -280,18 +294,24 @@ func (m *Mailer) ready(ctx context.Context) (fresh bool, e *Error) {
 		}
 		return true, classify(err, StageConnect)
 	}
-	m.sess = s
+	c.sess = s
 	return true, nil
 }
 
-// Close says QUIT on the reused connection, if any, and closes it. It
-// waits for a send in progress (bounded by its timeouts).
+// Close says QUIT on each open connection and closes it. It waits for
+// sends in progress (bounded by their timeouts). A later Send connects
+// afresh.
 func (m *Mailer) Close() error {
-	m.slot <- struct{}{}
-	defer func() { <-m.slot }()
-	if m.sess != nil {
-		m.sess.quit()
-		m.sess = nil
+	slots := make([]*slot, cap(m.idle))
+	for i := range slots {
+		slots[i] = <-m.idle
+	}
+	for _, c := range slots {
+		if c.sess != nil {
+			c.sess.quit()
+			c.sess = nil
+		}
+		m.idle <- c
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/mail"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -269,6 +270,56 @@ func TestSendsReuseOneConnectionAndPipelineTheEnvelope(t *testing.T) {
 				t.Errorf("pipelined envelopes = %d, want %d", n, want)
 			}
 		})
+	}
+}
+
+func TestConcurrentSendsUseUpToConnections(t *testing.T) {
+	srv, m := startSMTPWith(t, Config{Security: "none", Timeout: 5 * time.Second, Connections: 3})
+	var mu sync.Mutex
+	inside, most := 0, 0
+	three := make(chan struct{})
+	release := make(chan struct{})
+	srv.SetFault(func(int, []string) testserver.Fault {
+		mu.Lock()
+		inside++
+		most = max(most, inside)
+		if inside == 3 {
+			close(three)
+		}
+		mu.Unlock()
+		<-release
+		mu.Lock()
+		inside--
+		mu.Unlock()
+		return testserver.FaultNone
+	})
+	errs := make(chan error, 5)
+	for i := range 5 {
+		go func() {
+			ml := sample()
+			ml.MessageID = fmt.Sprintf("fu.%d@example.test", i)
+			errs <- m.Send(context.Background(), ml)
+		}()
+	}
+	select {
+	case <-three: // three sends are in DATA at once
+	case <-time.After(10 * time.Second):
+		t.Fatal("three concurrent sends never reached DATA together")
+	}
+	close(release)
+	for range 5 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if most != 3 {
+		t.Errorf("at most %d sends were in DATA at once, want 3 (Connections)", most)
+	}
+	if n := srv.Connections(); n != 3 {
+		t.Errorf("five sends used %d connections, want 3", n)
+	}
+	if n := len(srv.Messages()); n != 5 {
+		t.Errorf("captured %d messages, want 5", n)
 	}
 }
 

@@ -81,8 +81,8 @@ func TestRateLimitedSendsAllGoOut(t *testing.T) {
 
 func TestWaitingForABusyMailerHonoursContext(t *testing.T) {
 	_, m := startSMTP(t)
-	m.slot <- struct{}{} // a send in progress
-	defer func() { <-m.slot }()
+	c := <-m.idle // a send in progress holds the one connection
+	defer func() { m.idle <- c }()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	err := m.Send(ctx, sample())
