@@ -123,6 +123,10 @@ type SMTP struct {
 	TokenFile string `toml:"token_file"`
 	// Rate limits sends: "30/m", "1/s", "500/h"; "" means no limit.
 	Rate string `toml:"rate"`
+	// Connections is how many SMTP connections followupd sends over at
+	// once, each with its own dispatcher; a customer's follow-ups always
+	// go through the same one, in order. Default 2.
+	Connections int `toml:"connections"`
 	// SaveSent appends every follow-up sent to the IMAP Sent folder, where
 	// the owner sees it and followupd settles sends a crash interrupted.
 	// Default true (off by itself when the server has no Sent folder).
@@ -280,6 +284,7 @@ func Default() *Config {
 			Timeout:       Duration{30 * time.Second},
 			AutoSubmitted: "auto-generated",
 			MaxAttempts:   8,
+			Connections:   2,
 			MaxRetryAge:   Duration{48 * time.Hour},
 			RetryFirst:    Duration{time.Minute},
 		},

@@ -59,6 +59,7 @@ func TestMinimalConfigLoadsWithDefaults(t *testing.T) {
 		{"imap secret", cfg.IMAP.Secret, "hunter2"},
 		{"smtp.security", cfg.SMTP.Security, "starttls"},
 		{"smtp.timeout", cfg.SMTP.Timeout.Duration, 30 * time.Second},
+		{"smtp.connections", cfg.SMTP.Connections, 2},
 		{"smtp secret", cfg.SMTP.Secret, ""},
 		{"smtp.helo set", cfg.SMTP.Helo != "", true},
 		{"business.timezone", cfg.Business.Timezone, "UTC"},
@@ -111,6 +112,12 @@ func TestProblemsNameFileLineAndKey(t *testing.T) {
 			old:  `from = "Pam <shop@example.test>"`,
 			new:  "from = \"Pam <shop@example.test>\"\ntimeout = 30",
 			want: []string{`f.toml:10: smtp.timeout: expected a duration such as "3d" or "2h", got integer 30`},
+		},
+		{
+			name: "TooManyConnections",
+			old:  `from = "Pam <shop@example.test>"`,
+			new:  "from = \"Pam <shop@example.test>\"\nconnections = 40",
+			want: []string{`f.toml:10: smtp.connections: must be from 1 to 16`},
 		},
 		{
 			name: "WrongTypeBool",

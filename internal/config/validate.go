@@ -149,6 +149,10 @@ func validateIMAP(ps *problems, c *IMAP) {
 	}
 }
 
+// MaxConnections bounds smtp.connections: more would only make a relay
+// refuse connections.
+const MaxConnections = 16
+
 var rateRE = regexp.MustCompile(`^\s*[1-9][0-9]*\s*/\s*([0-9]*\s*(s|sec|second|m|min|minute|h|hour|d|day)|[0-9.]+(ns|us|µs|ms|s|m|h)([0-9.]+(ns|us|µs|ms|s|m|h))*)\s*$`)
 
 func validateSMTPExtra(ps *problems, c *SMTP) {
@@ -170,6 +174,9 @@ func validateSMTPExtra(ps *problems, c *SMTP) {
 	}
 	if c.MaxAttempts < 1 {
 		ps.add("smtp.max_attempts", "must be at least 1")
+	}
+	if c.Connections < 1 || c.Connections > MaxConnections {
+		ps.add("smtp.connections", "must be from 1 to %d", MaxConnections)
 	}
 	positive(ps, "smtp.retry_first", c.RetryFirst)
 	if v := c.AutoSubmitted; v != "" && v != "auto-generated" && v != "auto-replied" && v != "auto-notified" {

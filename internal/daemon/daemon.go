@@ -58,22 +58,25 @@ type Prepared struct {
 
 // Daemon is one running followupd.
 type Daemon struct {
-	opts    Options
-	log     *slog.Logger
-	clock   clock.Clock
-	store   *store.Store
-	mail    *mailer.Mailer
-	watch   *inbox.Watcher
-	outbox  *inbox.Outbox // the Sent folder; nil once found missing
-	metrics *admin.Metrics
-	unsub   unsubscriber
+	opts   Options
+	log    *slog.Logger
+	clock  clock.Clock
+	store  *store.Store
+	mail   *mailer.Mailer
+	watch  *inbox.Watcher
+	outbox *inbox.Outbox // the Sent folder
+	// noSentFolder: the server has none, so nothing is copied there.
+	noSentFolder atomic.Bool
+	metrics      *admin.Metrics
+	unsub        unsubscriber
 
 	cur    atomic.Pointer[Prepared]
-	kick   chan struct{}
+	kicks  []chan struct{} // one per dispatcher
+	capMu  sync.Mutex      // held from the daily-cap count to the send's record
 	panics atomic.Int64
 	admin  *admin.Server // nil when [admin] listen is off
 
-	digestDay string // the local date whose digest is done; dispatcher only
+	digestDay string // the local date whose digest is done; dispatcher 0 only
 }
 
 // Prepare loads and checks what a config needs besides itself: the
@@ -134,7 +137,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	d := &Daemon{
 		opts: opts, log: opts.Log, clock: opts.Clock, store: st, mail: m,
 		metrics: admin.NewMetrics(), unsub: unsubscriber{secret: []byte(secret)},
-		kick: make(chan struct{}, 1),
+	}
+	for range max(cfg.SMTP.Connections, 1) {
+		d.kicks = append(d.kicks, make(chan struct{}, 1))
 	}
 	d.cur.Store(lv)
 	d.metrics.SetQueueDepthFunc(d.queueDepth)
@@ -186,7 +191,7 @@ func newMailer(cfg *config.Config, opts Options) (*mailer.Mailer, error) {
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Secret, Helo: cfg.SMTP.Helo,
 		Timeout: cfg.SMTP.Timeout.Duration, InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify,
 		Dial: opts.DialSMTP, Auth: cfg.SMTP.Auth, TokenCommand: cfg.SMTP.TokenCommand, TokenFile: cfg.SMTP.TokenFile,
-		Rate: cfg.SMTP.Rate, Trace: trace(opts),
+		Rate: cfg.SMTP.Rate, Trace: trace(opts), Connections: max(cfg.SMTP.Connections, 1),
 	})
 }
 
@@ -235,11 +240,11 @@ func (d *Daemon) IMAPHealth() (bool, time.Time, string) {
 }
 
 func (d *Daemon) queueDepth() float64 {
-	st, err := d.store.Stats(context.Background())
+	n, err := d.store.Pending(context.Background())
 	if err != nil {
 		return -1
 	}
-	return float64(st.Followups[store.StatePending])
+	return float64(n)
 }
 
 // Close closes the store and the SMTP connection.
@@ -263,7 +268,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	d.goSafe(&wg, "imap watcher", ctx, func(ctx context.Context) { d.watch.Run(ctx) })
-	d.goSafe(&wg, "dispatcher", ctx, d.dispatchLoop)
+	// One dispatcher per SMTP connection: [smtp] changes need a restart,
+	// so their number is the one New saw.
+	for i := range d.kicks {
+		part := store.Part{N: i, Of: len(d.kicks)}
+		d.goSafe(&wg, fmt.Sprintf("dispatcher %d", i), ctx, func(ctx context.Context) { d.dispatchLoop(ctx, part) })
+	}
 	if d.admin != nil {
 		d.goSafe(&wg, "admin listener", ctx, func(ctx context.Context) {
 			if err := d.admin.Serve(ctx); err != nil {
@@ -347,11 +357,13 @@ func (d *Daemon) runRecovered(name string, ctx context.Context, fn func(context.
 	return false
 }
 
-// kickDispatcher wakes the dispatcher without blocking.
+// kickDispatcher wakes the dispatchers without blocking.
 func (d *Daemon) kickDispatcher() {
-	select {
-	case d.kick <- struct{}{}:
-	default:
+	for _, k := range d.kicks {
+		select {
+		case k <- struct{}{}:
+		default:
+		}
 	}
 }
 

@@ -33,22 +33,28 @@ func (d *Daemon) release(fs []*store.Followup) {
 // process (the CLI's resolve, retry, cancel) is seen within this time.
 const pollEvery = 2 * time.Second
 
-// dispatchLoop sends every ready follow-up, then sleeps until the next one
-// is due, new work is planned (kick) or pollEvery passes, until ctx ends.
-func (d *Daemon) dispatchLoop(ctx context.Context) {
+// dispatchLoop is dispatcher part.N of part.Of, each sending over its
+// own SMTP connection (smtp.connections). It sends every ready follow-up
+// of its customers (store.Part: a customer's are all in one part), then
+// sleeps until the next is due, new work is planned (kick) or pollEvery
+// passes, until ctx ends. Dispatcher 0 also runs the quiet scan and the
+// digest.
+func (d *Daemon) dispatchLoop(ctx context.Context, part store.Part) {
 	var lastQuiet time.Time
 	for ctx.Err() == nil {
 		// The wake-up is an absolute deadline from the top of the loop: if
 		// the clock moves on while this iteration works, it wakes at once.
 		start := d.clock.Now()
-		if start.Sub(lastQuiet) >= quietScanEvery {
-			lastQuiet = start
-			d.scanQuiet(ctx, start)
+		if part.N == 0 {
+			if start.Sub(lastQuiet) >= quietScanEvery {
+				lastQuiet = start
+				d.scanQuiet(ctx, start)
+			}
+			d.maybeSendDigest(ctx, start)
 		}
-		d.maybeSendDigest(ctx, start)
 		for ctx.Err() == nil {
 			// Claim a few at a time: one transaction instead of one each.
-			fs, err := d.store.ClaimReadyBatch(ctx, d.clock.Now(), claimBatch, d.newMessageID)
+			fs, err := d.store.ClaimReadyBatch(ctx, d.clock.Now(), claimBatch, part, d.newMessageID)
 			if err != nil {
 				if ctx.Err() == nil {
 					d.log.Error("claim follow-ups", "err", err)
@@ -82,7 +88,7 @@ func (d *Daemon) dispatchLoop(ctx context.Context) {
 			}
 		}
 		wake := start.Add(pollEvery)
-		if at, ok, err := d.store.NextReady(ctx); err == nil && ok {
+		if at, ok, err := d.store.NextReadyIn(ctx, part); err == nil && ok {
 			// Times are stored to the second and claims compare whole
 			// seconds, so waking at the due second is enough.
 			if at.Before(wake) {
@@ -91,7 +97,7 @@ func (d *Daemon) dispatchLoop(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-		case <-d.kick:
+		case <-d.kicks[part.N]:
 		case <-d.clock.After(wake.Sub(d.clock.Now())):
 		}
 	}
@@ -113,6 +119,12 @@ func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
 	})
 	defer stop()
 
+	if f.Recipient == "customer" && lv.limits.DailyCap > 0 {
+		// The cap counts what all dispatchers sent today: one at a time
+		// from the count to the record, or two could take the last place.
+		d.capMu.Lock()
+		defer d.capMu.Unlock()
+	}
 	now := d.clock.Now()
 	v, k, err := d.gate(sctx, f, now, lv)
 	if err != nil {
@@ -251,7 +263,7 @@ func (d *Daemon) unsubscribeLinks(email string, lv *Prepared) (mailto, link stri
 // saveSent appends what was sent to the Sent folder. A failure is logged
 // and does not undo the send.
 func (d *Daemon) saveSent(ctx context.Context, log interface{ Warn(string, ...any) }, m *mailer.Mail) {
-	if d.outbox == nil || !d.conf().SMTP.SavesSent() {
+	if d.outbox == nil || d.noSentFolder.Load() || !d.conf().SMTP.SavesSent() {
 		return
 	}
 	raw, err := d.mail.Build(m)
@@ -259,8 +271,9 @@ func (d *Daemon) saveSent(ctx context.Context, log interface{ Warn(string, ...an
 		err = d.outbox.Append(ctx, raw, m.Date)
 	}
 	if errors.Is(err, inbox.ErrNoSentFolder) {
-		log.Warn("the IMAP server has no Sent folder: sent follow-ups are not saved (set smtp.sent_mailbox, or save_sent = false)")
-		d.outbox = nil // only the dispatcher goroutine uses it
+		if !d.noSentFolder.Swap(true) {
+			log.Warn("the IMAP server has no Sent folder: sent follow-ups are not saved (set smtp.sent_mailbox, or save_sent = false)")
+		}
 		return
 	}
 	if err != nil {

@@ -145,11 +145,31 @@ func (s *Store) Followup(ctx context.Context, id int64) (*Followup, error) {
 	return f, nil
 }
 
+// Part selects the follow-ups of one dispatcher among several: those of
+// customers whose id modulo Of is N. All of one customer's follow-ups
+// are in the same part, so one dispatcher sends them, in order. The zero
+// Part is everything.
+type Part struct{ N, Of int }
+
+func (p Part) args() (of, n int) {
+	if p.Of < 1 {
+		return 1, 0
+	}
+	return p.Of, p.N
+}
+
 // NextReady returns when the earliest pending follow-up becomes ready to
 // send; ok is false when nothing is pending.
 func (s *Store) NextReady(ctx context.Context) (at time.Time, ok bool, err error) {
+	return s.NextReadyIn(ctx, Part{})
+}
+
+// NextReadyIn is NextReady for the follow-ups in part.
+func (s *Store) NextReadyIn(ctx context.Context, part Part) (at time.Time, ok bool, err error) {
 	var n int64
-	err = s.db.QueryRowContext(ctx, `SELECT not_before FROM followups WHERE state = 'pending' ORDER BY not_before LIMIT 1`).Scan(&n)
+	of, pn := part.args()
+	err = s.db.QueryRowContext(ctx, `SELECT not_before FROM followups WHERE state = 'pending' AND customer_id % ? = ?
+		ORDER BY not_before LIMIT 1`, of, pn).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, false, nil
 	}
@@ -164,25 +184,28 @@ func (s *Store) NextReady(ctx context.Context) (at time.Time, ok bool, err error
 // Message-ID (newID is called only for a follow-up that has none yet, so a
 // retry keeps the first one). It returns nil when nothing is ready.
 func (s *Store) ClaimReady(ctx context.Context, now time.Time, newID func() string) (*Followup, error) {
-	fs, err := s.ClaimReadyBatch(ctx, now, 1, newID)
+	fs, err := s.ClaimReadyBatch(ctx, now, 1, Part{}, newID)
 	if err != nil || len(fs) == 0 {
 		return nil, err
 	}
 	return fs[0], nil
 }
 
-// ClaimReadyBatch claims up to n ready follow-ups, earliest first, in one
-// transaction, as ClaimReady does for one. A claimed follow-up that is
-// never sent must be given back with Release; after a crash it is found
-// "sending" without its final dot, and is safe to send again.
-func (s *Store) ClaimReadyBatch(ctx context.Context, now time.Time, n int, newID func() string) ([]*Followup, error) {
+// ClaimReadyBatch claims up to n ready follow-ups in part, earliest
+// first, in one transaction, as ClaimReady does for one. A claimed
+// follow-up that is never sent must be given back with Release; after a
+// crash it is found "sending" without its final dot, and is safe to send
+// again.
+func (s *Store) ClaimReadyBatch(ctx context.Context, now time.Time, n int, part Part, newID func() string) ([]*Followup, error) {
+	ctx = context.WithoutCancel(ctx) // see uninterrupted
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
 	defer tx.Rollback()
+	of, pn := part.args()
 	rows, err := tx.QueryContext(ctx, `SELECT id, smtp_message_id FROM followups WHERE state = 'pending' AND not_before <= ?
-		ORDER BY not_before LIMIT ?`, unix(now), n)
+		AND customer_id % ? = ? ORDER BY not_before LIMIT ?`, unix(now), of, pn, n)
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
@@ -239,23 +262,11 @@ func (s *Store) Release(ctx context.Context, ids []int64) error {
 	return nil
 }
 
-// MarkSent records that the SMTP server accepted follow-up id, which
-// variant of the template it carried, and (for customer mail) when the
-// customer last got an automatic email.
+// MarkSent records that the SMTP server accepted follow-up id and which
+// variant of the template it carried; for customer mail a trigger records
+// in the same statement when the customer last got an automatic email.
 func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, variant string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("mark sent %d: %w", id, err)
-	}
-	defer tx.Rollback()
-	if err := setState(ctx, tx, id, StateSent, `sent = ?, variant = ?, last_error = ''`, unix(now), variant); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE customers SET last_auto = MAX(last_auto, ?), last_contact = MAX(last_contact, ?)
-		WHERE id = (SELECT customer_id FROM followups WHERE id = ? AND recipient = 'customer')`, unix(now), unix(now), id); err != nil {
-		return fmt.Errorf("mark sent %d: %w", id, err)
-	}
-	return tx.Commit()
+	return setState(ctx, s.db, id, StateSent, `sent = ?, variant = ?, last_error = ''`, unix(now), variant)
 }
 
 // MarkFailed gives up on follow-up id with the reason (the server's reply).

@@ -52,3 +52,11 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	}
 	return st, rows.Err()
 }
+
+// Pending counts the follow-ups waiting to be sent (the queue depth), from
+// the index the dispatcher uses: cheap enough for every metrics scrape.
+func (s *Store) Pending(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM followups WHERE state = 'pending'`).Scan(&n)
+	return n, wrap(err, "count pending")
+}

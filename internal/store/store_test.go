@@ -343,11 +343,11 @@ func TestBatchClaimAndReleaseKeepEachFollowUpOnce(t *testing.T) {
 	}
 	n := 0
 	newID := func() string { n++; return fmt.Sprintf("fu.%d@shop.test", n) }
-	fs, err := s.ClaimReadyBatch(ctx, t0, 3, newID)
+	fs, err := s.ClaimReadyBatch(ctx, t0, 3, Part{}, newID)
 	if err != nil || len(fs) != 3 {
 		t.Fatalf("claimed %d, %v; want 3", len(fs), err)
 	}
-	rest, _ := s.ClaimReadyBatch(ctx, t0, 10, newID)
+	rest, _ := s.ClaimReadyBatch(ctx, t0, 10, Part{}, newID)
 	if len(rest) != 2 {
 		t.Fatalf("second claim got %d, want the other 2", len(rest))
 	}
@@ -355,7 +355,7 @@ func TestBatchClaimAndReleaseKeepEachFollowUpOnce(t *testing.T) {
 	if err := s.Release(ctx, []int64{fs[1].ID, fs[2].ID}); err != nil {
 		t.Fatal(err)
 	}
-	again, _ := s.ClaimReadyBatch(ctx, t0, 10, newID)
+	again, _ := s.ClaimReadyBatch(ctx, t0, 10, Part{}, newID)
 	if len(again) != 2 || again[0].Attempts != 1 || again[0].SMTPMessageID != fs[1].SMTPMessageID && again[0].SMTPMessageID != fs[2].SMTPMessageID {
 		t.Errorf("released follow-ups reclaimed as %+v", again)
 	}
