@@ -158,15 +158,18 @@ func (s *SMTP) Messages() []Captured {
 // them all, or returns ctx's error with what was captured so far.
 func (s *SMTP) Wait(ctx context.Context, n int) ([]Captured, error) {
 	for {
+		// Copy only to return: a waiter woken for every message of a
+		// long run must not copy them all each time.
 		s.mu.Lock()
-		msgs, changed := append([]Captured(nil), s.msgs...), s.changed
+		have, changed := len(s.msgs), s.changed
 		s.mu.Unlock()
-		if len(msgs) >= n {
-			return msgs, nil
+		if have >= n {
+			return s.Messages(), nil
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
+			msgs := s.Messages()
 			return msgs, fmt.Errorf("wait for %d messages, have %d: %w", n, len(msgs), ctx.Err())
 		}
 	}
