@@ -28,6 +28,15 @@ type daemonConf struct {
 	thankYou  string // the thank-you's delay: "0s" sends at once, "1d" plans only
 	saveSent  bool
 	inprocess bool // run the daemon in this process (for -cpuprofile), not as a child
+	conns     int  // smtp.connections; 0: followupd's default
+}
+
+// connections is the smtp.connections the daemon runs with.
+func (dc daemonConf) connections() int {
+	if dc.conns > 0 {
+		return dc.conns
+	}
+	return config.Default().SMTP.Connections
 }
 
 func (dc daemonConf) dbPath() string  { return filepath.Join(dc.dir, "followupd.db") }
@@ -62,6 +71,7 @@ address = %q
 security = "none"
 from = "Pam at Acme Bikes <shop@example.test>"
 helo = "bench.example.test"
+connections = %d
 save_sent = %t
 sent_mailbox = "Sent"
 
@@ -85,7 +95,7 @@ on = "complaint"
 steps = [
   { after = %q, template = "apology" },
 ]
-`, dc.imapAddr, imapUser, imapPass, dc.mailbox, dc.smtpAddr, dc.saveSent, dc.thankYou, dc.thankYou)
+`, dc.imapAddr, imapUser, imapPass, dc.mailbox, dc.smtpAddr, dc.connections(), dc.saveSent, dc.thankYou, dc.thankYou)
 	return os.WriteFile(dc.cfgPath(), []byte(src), 0o600)
 }
 
@@ -94,6 +104,7 @@ type proc struct {
 	pid     int // 0 when in-process
 	done    chan struct{}
 	waitErr error
+	cpu     time.Duration // user+system time of the child, once done; 0 in-process
 	stopFn  func() error
 	log     string
 }
@@ -119,6 +130,9 @@ func startDaemon(bin string, dc daemonConf) (*proc, error) {
 	p := &proc{pid: cmd.Process.Pid, done: make(chan struct{}), log: dc.logPath()}
 	go func() {
 		p.waitErr = cmd.Wait()
+		if ps := cmd.ProcessState; ps != nil {
+			p.cpu = ps.UserTime() + ps.SystemTime()
+		}
 		close(p.done)
 	}()
 	p.stopFn = func() error {

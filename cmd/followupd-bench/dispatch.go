@@ -19,6 +19,7 @@ type dispatchResult struct {
 	rate  float64       // messages/s from the first capture to the last
 	total time.Duration // from starting the daemon to the last capture
 	stats store.Stats
+	cpu   time.Duration // the daemon process's CPU time, start to stop; 0 in-process
 }
 
 // daemonDispatch plans n follow-ups, all due, then starts followupd on an
@@ -75,7 +76,9 @@ func daemonDispatch(ctx context.Context, bin string, dc daemonConf, smtp *testse
 		}
 		pause(ctx, 20*time.Millisecond)
 	}
-	return res, p.stop()
+	err = p.stop()
+	res.cpu = p.cpu
+	return res, err
 }
 
 // bareSend sends n messages like the daemon's thank-yous with go-mail

@@ -58,6 +58,7 @@ type options struct {
 	keep       bool
 	timeout    time.Duration
 	only       string // comma-separated phases to run; "" = all
+	conns      int    // smtp.connections; 0: followupd's default
 }
 
 // want reports whether phase (a, b, c or e; d comes with a and e) runs.
@@ -93,6 +94,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.inprocess, "inprocess", false, "run the daemon inside this process instead of as a child (for -cpuprofile; no RSS figures)")
 	fs.BoolVar(&o.noDovecot, "no-dovecot", false, "use the in-process IMAP server even if Dovecot is installed")
 	fs.StringVar(&o.followupd, "followupd", "", "use this followupd `BINARY` instead of building ./cmd/followupd")
+	fs.IntVar(&o.conns, "connections", 0, "smtp.connections for the daemon (default: followupd's own default)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (configs, databases, daemon logs)")
 	fs.StringVar(&o.only, "only", "", "run only these `PHASES`, e.g. a,c (d is measured with a and e)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "give up after this long")
@@ -209,7 +211,7 @@ func run(ctx context.Context, o options, rep *report, log io.Writer) (err error)
 	}
 	conf := func(name, mailbox, thankYou string, saveSent bool) daemonConf {
 		return daemonConf{dir: filepath.Join(work, name), imapAddr: imapSrv.addr, smtpAddr: smtp.Addr(),
-			mailbox: mailbox, thankYou: thankYou, saveSent: saveSent, inprocess: o.inprocess}
+			mailbox: mailbox, thankYou: thankYou, saveSent: saveSent, inprocess: o.inprocess, conns: o.conns}
 	}
 
 	b := &bench{o: o, rep: rep, log: log, bin: bin, imap: imapSrv, smtp: smtp, conf: conf}
@@ -323,25 +325,37 @@ func (b *bench) latency(ctx context.Context) error {
 // and a bare go-mail loop.
 func (b *bench) dispatch(ctx context.Context) error {
 	o, rep := b.o, b.rep
+	// The bare loop runs right before and right after followupd, and the
+	// faster of the two is the limit: load on a shared machine moves
+	// between runs, and this way it cannot flatter followupd.
+	bare1, err := bareSend(ctx, b.smtp, o.dispatch)
+	if err != nil {
+		return fmt.Errorf("bare go-mail: %w", err)
+	}
 	off, err := daemonDispatch(ctx, b.bin, b.conf("c-off", "dispatch-off", "0s", false), b.smtp, o.dispatch)
 	if err != nil {
 		return fmt.Errorf("save_sent off: %w", err)
 	}
 	b.step("c: save_sent off: %d sent, %.0f/s", off.sent, off.rate)
+	bare2, err := bareSend(ctx, b.smtp, o.dispatch)
+	if err != nil {
+		return fmt.Errorf("bare go-mail: %w", err)
+	}
+	bare := max(bare1, bare2)
+	b.step("c: bare go-mail: %.0f/s and %.0f/s", bare1, bare2)
 	on, err := daemonDispatch(ctx, b.bin, b.conf("c-on", "dispatch-on", "0s", true), b.smtp, o.dispatch)
 	if err != nil {
 		return fmt.Errorf("save_sent on: %w", err)
 	}
 	b.step("c: save_sent on: %d sent, %.0f/s", on.sent, on.rate)
-	bare, err := bareSend(ctx, b.smtp, o.dispatch)
-	if err != nil {
-		return fmt.Errorf("bare go-mail: %w", err)
+	conns := b.conf("c-off", "dispatch-off", "0s", false).connections()
+	rep.add("c", fmt.Sprintf("dispatch, followupd, save_sent off (%d follow-ups, smtp.connections = %d)", off.sent, conns), fmt.Sprintf("%.0f msg/s", off.rate), "", nil)
+	if off.cpu > 0 {
+		rep.add("c", "followupd CPU time per follow-up (user+system, whole process life)", fmt.Sprintf("%.3f ms", off.cpu.Seconds()*1000/float64(off.sent)), "", nil)
 	}
-	b.step("c: bare go-mail: %.0f/s", bare)
-	rep.add("c", fmt.Sprintf("dispatch, followupd, save_sent off (%d follow-ups)", off.sent), fmt.Sprintf("%.0f msg/s", off.rate), "", nil)
 	rep.add("c", "dispatch, followupd, save_sent on", fmt.Sprintf("%.0f msg/s", on.rate), "", nil)
-	rep.add("c", "dispatch, bare go-mail loop, one connection", fmt.Sprintf("%.0f msg/s", bare), "", nil)
-	rep.add("c", "followupd (save_sent off) / bare", fmt.Sprintf("%.0f %%", 100*off.rate/bare), "≥ 50 %", ptr(off.rate >= bare/2))
+	rep.add("c", "dispatch, bare go-mail loop, one connection, run before and after followupd", fmt.Sprintf("%.0f / %.0f msg/s", bare1, bare2), "", nil)
+	rep.add("c", "followupd (save_sent off) / the faster bare run", fmt.Sprintf("%.0f %%", 100*off.rate/bare), "≥ 50 %", ptr(off.rate >= bare/2))
 	rep.add("c", "followupd (save_sent on) / bare", fmt.Sprintf("%.0f %%", 100*on.rate/bare), "", nil)
 	for _, r := range []struct {
 		name string
