@@ -204,45 +204,37 @@ func (s *Store) ClaimReadyBatch(ctx context.Context, now time.Time, n int, part 
 	}
 	defer tx.Rollback()
 	of, pn := part.args()
-	rows, err := tx.QueryContext(ctx, `SELECT id, smtp_message_id FROM followups WHERE state = 'pending' AND not_before <= ?
-		AND customer_id % ? = ? ORDER BY not_before LIMIT ?`, unix(now), of, pn, n)
+	rows, err := tx.QueryContext(ctx, followupSelect+` WHERE f.state = 'pending' AND f.not_before <= ?
+		AND f.customer_id % ? = ? ORDER BY f.not_before LIMIT ?`, unix(now), of, pn, n)
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
-	type claim struct {
-		id    int64
-		msgID string
-	}
-	var claims []claim
+	var out []*Followup
 	for rows.Next() {
-		var c claim
-		if err := rows.Scan(&c.id, &c.msgID); err != nil {
+		f, err := scanFollowup(rows)
+		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("claim: %w", err)
 		}
-		claims = append(claims, c)
+		out = append(out, f)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
-	if len(claims) == 0 {
+	if len(out) == 0 {
 		return nil, nil
 	}
-	out := make([]*Followup, 0, len(claims))
-	for _, c := range claims {
-		if c.msgID == "" {
-			c.msgID = newID()
+	for _, f := range out {
+		if f.SMTPMessageID == "" {
+			f.SMTPMessageID = newID()
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE followups SET state = 'sending', attempts = attempts + 1, claimed = ?,
-			smtp_message_id = ? WHERE id = ?`, unix(now), c.msgID, c.id); err != nil {
-			return nil, fmt.Errorf("claim %d: %w", c.id, err)
+			smtp_message_id = ? WHERE id = ?`, unix(now), f.SMTPMessageID, f.ID); err != nil {
+			return nil, fmt.Errorf("claim %d: %w", f.ID, err)
 		}
-		f, err := scanFollowup(tx.QueryRowContext(ctx, followupSelect+` WHERE f.id = ?`, c.id))
-		if err != nil {
-			return nil, fmt.Errorf("claim %d: %w", c.id, err)
-		}
-		out = append(out, f)
+		// What the row now says, without reading it again.
+		f.State, f.Attempts = StateSending, f.Attempts+1
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
