@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/followupd/followupd/inbox"
@@ -35,16 +38,17 @@ func (s *sink) Synced(ctx context.Context, mailbox string, at time.Time) error {
 func (s *sink) Deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint, msgs []inbox.Fetched) error {
 	d := (*Daemon)(s)
 	now := d.clock.Now().UTC()
-	notes, err := d.deliver(ctx, mailbox, cp, msgs, now)
+	ps := parseAll(msgs)
+	notes, err := d.deliver(ctx, mailbox, cp, msgs, ps, now)
 	if err != nil && ctx.Err() == nil && len(msgs) > 1 {
 		// One message may be what fails: take them one by one, so the
 		// rest are recorded and the mailbox does not stall on it.
 		d.log.Warn("batch could not be recorded; retrying message by message", "err", err)
 		notes = nil
-		for _, f := range msgs {
+		for i, f := range msgs {
 			one := cp
 			one.LastUID = f.UID
-			n, err := d.deliverOne(ctx, mailbox, one, f, now)
+			n, err := d.deliverOne(ctx, mailbox, one, f, ps[i], now)
 			if err != nil {
 				return err
 			}
@@ -52,7 +56,7 @@ func (s *sink) Deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint,
 		}
 		// The checkpoint may still need the batch's last UID (a message
 		// expunged while fetched).
-		_, err = d.deliver(ctx, mailbox, cp, nil, now)
+		_, err = d.deliver(ctx, mailbox, cp, nil, nil, now)
 	}
 	if err != nil {
 		return err
@@ -73,13 +77,43 @@ func (s *sink) Deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint,
 	return nil
 }
 
-// deliver records msgs and the checkpoint in one transaction.
-func (d *Daemon) deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint, msgs []inbox.Fetched, now time.Time) ([]note, error) {
+// parsedMsg is a fetched message parsed ahead of its transaction.
+type parsedMsg struct {
+	msg *inbox.Message
+	err error
+}
+
+// parseAll parses msgs on up to GOMAXPROCS goroutines. Parsing is the
+// costliest step of recording a message that needs no store, so it runs
+// on every core while the batch waits, and outside the transaction, which
+// then holds the store's one connection (shared with the dispatchers) for
+// less time.
+func parseAll(msgs []inbox.Fetched) []parsedMsg {
+	out := make([]parsedMsg, len(msgs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(msgs)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(msgs) {
+					return
+				}
+				out[i].msg, out[i].err = parseSafely(msgs[i].Raw)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// deliver records msgs (parsed as ps) and the checkpoint in one transaction.
+func (d *Daemon) deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint, msgs []inbox.Fetched, ps []parsedMsg, now time.Time) ([]note, error) {
 	var notes []note
 	err := d.store.Update(ctx, now, func(tx *store.Tx) error {
 		notes = notes[:0]
-		for _, f := range msgs {
-			in := &ingest{d: d, tx: tx, mailbox: mailbox, validity: cp.UIDValidity, f: f}
+		for i, f := range msgs {
+			in := &ingest{d: d, tx: tx, mailbox: mailbox, validity: cp.UIDValidity, f: f, p: ps[i]}
 			if err := in.runSafe(); err != nil {
 				return err
 			}
@@ -94,8 +128,8 @@ func (d *Daemon) deliver(ctx context.Context, mailbox string, cp inbox.Checkpoin
 // deliverOne records one message; if even that fails, it records the
 // message as one that could not be ingested, with the reason, and moves
 // the checkpoint past it.
-func (d *Daemon) deliverOne(ctx context.Context, mailbox string, cp inbox.Checkpoint, f inbox.Fetched, now time.Time) ([]note, error) {
-	notes, err := d.deliver(ctx, mailbox, cp, []inbox.Fetched{f}, now)
+func (d *Daemon) deliverOne(ctx context.Context, mailbox string, cp inbox.Checkpoint, f inbox.Fetched, p parsedMsg, now time.Time) ([]note, error) {
+	notes, err := d.deliver(ctx, mailbox, cp, []inbox.Fetched{f}, []parsedMsg{p}, now)
 	if err == nil || ctx.Err() != nil {
 		return notes, err
 	}
@@ -128,6 +162,7 @@ type ingest struct {
 	mailbox  string
 	validity uint32
 	f        inbox.Fetched
+	p        parsedMsg // f parsed
 	notes    []note
 	rec      store.MessageRecord
 }
@@ -154,7 +189,7 @@ func (in *ingest) runSafe() (err error) {
 func (in *ingest) run() error {
 	f := in.f
 	in.rec = store.MessageRecord{Mailbox: in.mailbox, UIDValidity: in.validity, UID: f.UID, History: f.History, Arrived: f.InternalDate}
-	msg, perr := parseSafely(f.Raw)
+	msg, perr := in.p.msg, in.p.err
 	switch {
 	case perr != nil:
 		in.rec.Error = perr.Error()
