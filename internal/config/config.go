@@ -125,7 +125,8 @@ type SMTP struct {
 	Rate string `toml:"rate"`
 	// Connections is how many SMTP connections followupd sends over at
 	// once, each with its own dispatcher; a customer's follow-ups always
-	// go through the same one, in order. Default 2.
+	// go through the same one, in order. Default 3 (what Exchange Online
+	// allows one account).
 	Connections int `toml:"connections"`
 	// SaveSent appends every follow-up sent to the IMAP Sent folder, where
 	// the owner sees it and followupd settles sends a crash interrupted.
@@ -284,7 +285,7 @@ func Default() *Config {
 			Timeout:       Duration{30 * time.Second},
 			AutoSubmitted: "auto-generated",
 			MaxAttempts:   8,
-			Connections:   2,
+			Connections:   3,
 			MaxRetryAge:   Duration{48 * time.Hour},
 			RetryFirst:    Duration{time.Minute},
 		},

@@ -59,7 +59,7 @@ func TestMinimalConfigLoadsWithDefaults(t *testing.T) {
 		{"imap secret", cfg.IMAP.Secret, "hunter2"},
 		{"smtp.security", cfg.SMTP.Security, "starttls"},
 		{"smtp.timeout", cfg.SMTP.Timeout.Duration, 30 * time.Second},
-		{"smtp.connections", cfg.SMTP.Connections, 2},
+		{"smtp.connections", cfg.SMTP.Connections, 3},
 		{"smtp secret", cfg.SMTP.Secret, ""},
 		{"smtp.helo set", cfg.SMTP.Helo != "", true},
 		{"business.timezone", cfg.Business.Timezone, "UTC"},
