@@ -23,7 +23,7 @@ func TestShortRunMeasuresEveryFigure(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
 	}
 	out := stdout.String()
-	for _, want := range []string{"backlog ingest", "arrival → thank-you sent, p95", "dispatch, bare go-mail",
+	for _, want := range []string{"backlog ingest", "arrival → thank-you sent, p95", "bare go-mail loop before and after", "the faster bare run",
 		"peak RSS", "due query: ClaimReady", "ingest per message, large / empty"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table has no %q:\n%s", want, out)
