@@ -185,16 +185,23 @@ func (s *session) transact(ctx context.Context, msg *message) *Error {
 	_, reply, err := s.c.Text.ReadResponse(250)
 	s.traceServer(250, reply, err)
 	if err != nil {
-		e := classify(err, StageDot)
-		var te *textproto.Error
-		if e.Permanent && errors.As(err, &te) {
-			if class, subject := enhancedClass(te.Msg); class == 5 && subject == 1 {
-				e.Recipient = true
-			}
-		}
-		return e
+		return dotError(err)
 	}
 	return nil
+}
+
+// dotError classifies a failure after the final dot was written: in doubt
+// without a reply; a 5xx whose enhanced code is 5.1.x is about the
+// recipient's mailbox (RFC 3463).
+func dotError(err error) *Error {
+	e := classify(err, StageDot)
+	var te *textproto.Error
+	if e.Permanent && errors.As(err, &te) {
+		if class, subject := enhancedClass(te.Msg); class == 5 && subject == 1 {
+			e.Recipient = true
+		}
+	}
+	return e
 }
 
 // mailFrom is the MAIL FROM command for msg, with the parameters the
@@ -241,17 +248,28 @@ func (s *session) envelope(msg *message) *Error {
 // or RCPT was refused but the server still accepted DATA, an empty
 // message is ended at once; with no accepted recipient it goes nowhere.
 func (s *session) envelopePipelined(msg *message) *Error {
-	cmds := [3]string{s.mailFrom(msg), "RCPT TO:<" + msg.to + ">", "DATA"}
 	s.deadline()
+	s.writeEnvelope(msg)
+	if err := s.c.Text.W.Flush(); err != nil {
+		return classify(err, StageRcpt)
+	}
+	return s.readEnvelope()
+}
+
+// writeEnvelope buffers MAIL, RCPT and DATA for msg, unflushed.
+func (s *session) writeEnvelope(msg *message) {
 	w := s.c.Text.W
-	for _, c := range cmds {
+	for _, c := range [3]string{s.mailFrom(msg), "RCPT TO:<" + msg.to + ">", "DATA"} {
 		s.traceClient(c)
 		w.WriteString(c)
 		w.WriteString("\r\n")
 	}
-	if err := w.Flush(); err != nil {
-		return classify(err, StageRcpt)
-	}
+}
+
+// readEnvelope reads the replies to a pipelined MAIL, RCPT and DATA. If
+// MAIL or RCPT was refused but the server still accepted DATA, an empty
+// message is ended at once; with no accepted recipient it goes nowhere.
+func (s *session) readEnvelope() *Error {
 	var errs [3]error
 	for i, want := range [3]int{250, 25, 354} {
 		s.deadline()

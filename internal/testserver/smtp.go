@@ -82,6 +82,7 @@ type SMTP struct {
 	// Set by SetPipelining, read by PipelinedEnvelopes (smtp_pipelining.go).
 	noPipelining atomic.Bool
 	pipelined    atomic.Int64
+	afterDot     atomic.Int64
 }
 
 // StartSMTP starts an SMTP server on 127.0.0.1 on a free port that accepts

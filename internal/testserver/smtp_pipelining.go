@@ -17,6 +17,11 @@ func (s *SMTP) SetPipelining(on bool) { s.noPipelining.Store(!on) }
 // which are encrypted below it).
 func (s *SMTP) PipelinedEnvelopes() int { return int(s.pipelined.Load()) }
 
+// PipelinedAfterDot returns how many times a client sent MAIL FROM in the
+// same read as the final dot of the message before, that is before that
+// message's reply.
+func (s *SMTP) PipelinedAfterDot() int { return int(s.afterDot.Load()) }
+
 // observingListener wraps accepted connections in observedConn.
 type observingListener struct {
 	net.Listener
@@ -39,8 +44,13 @@ type observedConn struct {
 
 func (c *observedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if b := p[:n]; bytes.HasPrefix(b, []byte("MAIL FROM:")) && bytes.Contains(b, []byte("\r\nRCPT TO:")) {
+	b := p[:n]
+	if bytes.HasPrefix(b, []byte("MAIL FROM:")) && bytes.Contains(b, []byte("\r\nRCPT TO:")) {
 		c.s.pipelined.Add(1)
+	}
+	if bytes.Contains(b, []byte("\r\n.\r\nMAIL FROM:")) {
+		c.s.pipelined.Add(1) // its envelope is pipelined too
+		c.s.afterDot.Add(1)
 	}
 	return n, err
 }
