@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/internal/store"
+	"github.com/followupd/followupd/internal/testserver"
 )
 
 const thankYouOnly = `
@@ -99,5 +100,33 @@ func TestDailyCapHoldsAcrossConnections(t *testing.T) {
 			t.Errorf("recipient %q twice or unreadable (%v)", m.To[0], err)
 		}
 		seen[strings.ToLower(a.Address)] = true
+	}
+}
+
+func TestALostConnectionInABatchLeavesOneInDoubtAndSendsTheRest(t *testing.T) {
+	h := newHarness(t, false)
+	h.extraBusiness = "min_gap = \"0s\"\n"
+	h.cfg = h.config(thankYouOnly)
+	h.cfg.SMTP.Connections = 1 // one batch of six on one connection
+	queueInquiries(t, h, 6)
+	h.smtp.SetFault(func(n int, _ []string) testserver.Fault {
+		if n == 3 {
+			return testserver.FaultDropAfterDot // the server has it; followupd cannot know
+		}
+		return testserver.FaultNone
+	})
+	r := h.start()
+	h.waitSent(6)
+	h.waitStats(r.d, "five sent and one in doubt", func(st store.Stats) bool {
+		return st.Followups[store.StateSent] == 5 && st.Followups[store.StateDoubt] == 1
+	})
+	got := map[string]int{}
+	for _, m := range h.settle() {
+		got[m.To[0]]++
+	}
+	for i := range 6 {
+		if n := got[fmt.Sprintf("c%02d@example.com", i)]; n != 1 {
+			t.Errorf("customer %d got %d thank-yous, want exactly 1", i, n)
+		}
 	}
 }

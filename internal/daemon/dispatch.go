@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/mail"
 	"net/url"
@@ -69,22 +70,30 @@ func (d *Daemon) dispatchLoop(ctx context.Context, part store.Part) {
 			// back and are claimed afresh, after this one is recorded (or
 			// min_gap could be passed twice on the same snapshot).
 			seen := map[int64]bool{}
-			var later []*store.Followup
-			for i, f := range fs {
-				if ctx.Err() != nil {
-					d.release(append(later, fs[i:]...))
-					later = nil
-					break
-				}
+			var first, later []*store.Followup
+			for _, f := range fs {
 				if seen[f.Customer.ID] {
 					later = append(later, f)
 					continue
 				}
 				seen[f.Customer.ID] = true
-				d.dispatch(ctx, f)
+				first = append(first, f)
 			}
-			if len(later) > 0 {
-				d.release(later)
+			var unsent []*store.Followup
+			if d.live().limits.DailyCap > 0 {
+				// One at a time: the cap is counted before each send.
+				for i, f := range first {
+					if ctx.Err() != nil {
+						unsent = first[i:]
+						break
+					}
+					d.dispatch(ctx, f)
+				}
+			} else {
+				unsent = d.dispatchBatch(ctx, first)
+			}
+			if rest := append(later, unsent...); len(rest) > 0 {
+				d.release(rest)
 			}
 		}
 		wake := start.Add(pollEvery)
@@ -103,44 +112,98 @@ func (d *Daemon) dispatchLoop(ctx context.Context, part store.Part) {
 	}
 }
 
-// dispatch gates one claimed follow-up and, if it may go, sends it and
-// records the outcome. The claim (attempt and Message-ID) was committed
-// before; a crash from here on leaves it "sending", which the next start
-// turns into "in doubt".
-func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
-	lv := d.live()
-	log := d.log.With("followup", f.ID, "customer", f.Customer.Email, "sequence", f.Sequence, "step", f.Step, "template", f.Template)
-	// The SMTP exchange in flight may finish during shutdown, within the grace period.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Grace+lv.cfg.SMTP.Timeout.Duration)
-	defer cancel()
+// sendContext is the context sends run under: an SMTP exchange in flight
+// may finish during shutdown, within the grace period, after ctx ends.
+func (d *Daemon) sendContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, func() {
 		t := time.AfterFunc(d.opts.Grace, cancel)
 		context.AfterFunc(sctx, func() { t.Stop() })
 	})
-	defer stop()
+	return sctx, func() { stop(); cancel() }
+}
 
+// dispatch gates one claimed follow-up and, if it may go, sends it and
+// records the outcome. The claim (attempt and Message-ID) was committed
+// before; a crash from here on leaves it "sending", which the next start
+// settles (sent again before the final dot, else the Sent folder or "in
+// doubt").
+func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
+	lv := d.live()
+	sctx, cancel := d.sendContext(ctx)
+	defer cancel()
 	if f.Recipient == "customer" && lv.limits.DailyCap > 0 {
 		// The cap counts what all dispatchers sent today: one at a time
 		// from the count to the record, or two could take the last place.
 		d.capMu.Lock()
 		defer d.capMu.Unlock()
 	}
+	o := d.prepare(sctx, f, lv)
+	if o == nil {
+		return
+	}
+	d.finish(sctx, o, d.mail.Send(sctx, o.m), lv)
+}
+
+// dispatchBatch sends fs (at most one per customer) as one SMTP batch,
+// each envelope pipelined behind the dot before. It returns the ones not
+// attempted because ctx ended or the connection was lost; none of them
+// reached DATA, and the caller gives them back.
+func (d *Daemon) dispatchBatch(ctx context.Context, fs []*store.Followup) (unsent []*store.Followup) {
+	lv := d.live()
+	sctx, cancel := d.sendContext(ctx)
+	defer cancel()
+	var outs []*outgoing
+	var mails []*mailer.Mail
+	for i, f := range fs {
+		if ctx.Err() != nil {
+			unsent = fs[i:]
+			break
+		}
+		if o := d.prepare(sctx, f, lv); o != nil {
+			outs, mails = append(outs, o), append(mails, o.m)
+		}
+	}
+	n := d.mail.SendBatch(sctx, mails, func(i int, err error) bool {
+		d.finish(sctx, outs[i], err, lv)
+		return ctx.Err() == nil
+	})
+	for _, o := range outs[n:] {
+		unsent = append(unsent, o.f)
+	}
+	return unsent
+}
+
+// outgoing is a follow-up that passed its gate, rendered and built.
+type outgoing struct {
+	f       *store.Followup
+	m       *mailer.Mail
+	variant string
+	now     time.Time
+	log     *slog.Logger
+}
+
+// prepare gates f and renders it. It records every outcome but sending
+// (cancelled, skipped, made to wait, a template error) and then returns
+// nil.
+func (d *Daemon) prepare(sctx context.Context, f *store.Followup, lv *Prepared) *outgoing {
+	log := d.log.With("followup", f.ID, "customer", f.Customer.Email, "sequence", f.Sequence, "step", f.Step, "template", f.Template)
 	now := d.clock.Now()
 	v, k, err := d.gate(sctx, f, now, lv)
 	if err != nil {
 		d.record(log, d.store.Wait(sctx, f.ID, now.Add(time.Minute), "store error: "+err.Error()), "follow-up held: could not read its state", "err", err)
-		return
+		return nil
 	}
 	switch v.Action {
 	case rules.Cancel:
 		d.record(log, d.store.Cancel(sctx, f.ID, v.Reason), "follow-up cancelled", "reason", v.Reason)
-		return
+		return nil
 	case rules.Skip:
 		d.record(log, d.store.Skip(sctx, f.ID, v.Reason), "follow-up skipped", "reason", v.Reason)
-		return
+		return nil
 	case rules.Wait:
 		d.record(log, d.store.Wait(sctx, f.ID, v.Until, v.Reason), "follow-up waits", "reason", v.Reason, "until", v.Until.UTC().Format(time.RFC3339))
-		return
+		return nil
 	}
 
 	var seen []string
@@ -149,14 +212,14 @@ func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
 	}
 	if err != nil {
 		d.record(log, d.store.Wait(sctx, f.ID, now.Add(time.Minute), "store error: "+err.Error()), "follow-up held: could not read its variants", "err", err)
-		return
+		return nil
 	}
 	data := d.templateData(f, k, now, lv)
 	r, err := lv.tmpl.Render(f.Template, data, seen)
 	if err != nil {
 		d.record(log, d.store.MarkFailed(sctx, f.ID, "template: "+err.Error()), "follow-up failed: template error", "err", err)
 		d.metrics.Failed(f.Template, true)
-		return
+		return nil
 	}
 	m := &mailer.Mail{
 		From: lv.from, To: d.recipient(f, lv), Subject: r.Subject, Text: r.Text, HTML: r.HTML,
@@ -170,13 +233,18 @@ func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
 		m.UnsubscribeMailto, m.UnsubscribeURL = d.unsubscribeLinks(f.Customer.Email, lv)
 	}
 	m.BeforeDot = func() error { return d.store.MarkDot(sctx, f.ID, d.clock.Now()) }
-	err = d.mail.Send(sctx, m)
+	return &outgoing{f: f, m: m, variant: r.Variant, now: now, log: log}
+}
+
+// finish records how sending o went: err is what the mailer said.
+func (d *Daemon) finish(sctx context.Context, o *outgoing, err error, lv *Prepared) {
+	f, m, log, now := o.f, o.m, o.log, o.now
 	var merr *mailer.Error
 	switch {
 	case err == nil:
 		// Record it first: a crash while copying to Sent then costs at
 		// most the copy, never an "in doubt" for mail that went out.
-		d.record(log, d.store.MarkSent(sctx, f.ID, d.clock.Now(), r.Variant), "follow-up sent", "to", m.To.Address, "message_id", f.SMTPMessageID, "variant", r.Variant)
+		d.record(log, d.store.MarkSent(sctx, f.ID, d.clock.Now(), o.variant), "follow-up sent", "to", m.To.Address, "message_id", f.SMTPMessageID, "variant", o.variant)
 		d.saveSent(sctx, log, m)
 		d.metrics.Sent(f.Template)
 		d.metrics.ObserveSendLatency(d.clock.Now().Sub(f.Due))
