@@ -247,7 +247,7 @@ func run(ctx context.Context, o options, rep *report, log io.Writer) (err error)
 	}
 	sortRows(rep)
 	rep.note("a, e: the store holds the mailbox's checkpoint at UID 0 (as after a first sync of the empty mailbox), so every message is ingested as new mail and plans its follow-ups; the thank-you is planned 1d out so no sending competes with ingest. Times run from starting the daemon process to the last message recorded")
-	rep.note("c: rate from the first message captured to the last (the daemon's start-up is left out); the bare loop sends the same kind of message with go-mail, Send per message (NOOP + MAIL/RCPT/DATA), as followupd's mailer does")
+	rep.note("c: rate from the first message captured to the last (the daemon's start-up is left out); the bare loop sends the same kind of message with go-mail over one connection, Send per message (NOOP, MAIL, RCPT, DATA, each waiting for its reply); followupd sends over smtp.connections connections and pipelines MAIL, RCPT and DATA (the server offers PIPELINING), and does all its bookkeeping per follow-up")
 	return nil
 }
 
