@@ -164,6 +164,13 @@ func (d *Daemon) dispatchBatch(ctx context.Context, fs []*store.Followup) (unsen
 			outs, mails = append(outs, o), append(mails, o.m)
 		}
 	}
+	if ctx.Err() != nil {
+		// Stopping: nothing new is started.
+		for _, o := range outs {
+			unsent = append(unsent, o.f)
+		}
+		return unsent
+	}
 	n := d.mail.SendBatch(sctx, mails, func(i int, err error) bool {
 		d.finish(sctx, outs[i], err, lv)
 		return ctx.Err() == nil
