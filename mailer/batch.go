@@ -42,36 +42,47 @@ func (m *Mailer) SendBatch(ctx context.Context, mails []*Mail, done func(i int, 
 		}
 		msgs[i] = msg
 	}
+	// Mails that cannot be built are reported in their turn; the first
+	// one to send decides whether a connection is needed at all.
+	start := 0
+	for ; start < len(mails) && errs[start] != nil; start++ {
+		if !done(start, errs[start]) {
+			return start + 1
+		}
+	}
+	if start == len(mails) {
+		return start
+	}
 	var c *slot
 	select {
 	case c = <-m.idle:
 	case <-ctx.Done():
-		return 0
+		return start
 	}
 	fresh, e := m.ready(ctx, c)
 	if e != nil {
 		m.idle <- c
-		done(0, e)
-		return 1
+		done(start, e)
+		return start + 1
 	}
 	if !c.sess.pipelining {
 		m.idle <- c
-		return m.sendEach(ctx, mails, 0, done)
+		return m.sendEach(ctx, mails, start, done)
 	}
-	b := &batch{s: c.sess, ctx: ctx, msgs: msgs, errs: errs, done: done}
-	n, broken := b.run()
-	if broken && n == 0 && !fresh && ctx.Err() == nil {
+	b := &batch{s: c.sess, ctx: ctx, msgs: msgs, errs: errs, done: done, n: start}
+	n, broken := b.run(start, !fresh && ctx.Err() == nil)
+	if broken && n == start {
 		// The reused connection was gone before the first envelope got
 		// any reply: nothing was sent. Once more on a new connection.
 		c.sess.close()
 		c.sess = nil
 		if _, e := m.ready(ctx, c); e != nil {
 			m.idle <- c
-			done(0, e)
-			return 1
+			done(start, e)
+			return start + 1
 		}
-		b = &batch{s: c.sess, ctx: ctx, msgs: msgs, errs: errs, done: done}
-		n, broken = b.run()
+		b = &batch{s: c.sess, ctx: ctx, msgs: msgs, errs: errs, done: done, n: start}
+		n, broken = b.run(start, false)
 	}
 	c.lastUsed = time.Now()
 	if broken {
@@ -119,21 +130,20 @@ func (b *batch) next(i int) (int, bool) {
 	return i, true
 }
 
-// run sends the batch. It returns how many outcomes were reported and
-// whether the connection must be dropped (broken, or left with an
-// envelope open).
-func (b *batch) run() (n int, broken bool) {
+// run sends the batch from mail i, which can be built. It returns how
+// many outcomes were reported (b.n starts at i) and whether the
+// connection must be dropped (broken, or left with an envelope open).
+// With retry, a connection found gone before the first envelope got any
+// reply is reported as nothing done, for SendBatch to try a new one.
+func (b *batch) run(i int, retry bool) (n int, broken bool) {
+	first := i
 	stop := context.AfterFunc(b.ctx, func() { b.s.raw.Close() })
 	defer stop()
-	i, ok := b.next(0)
-	if !ok || i == len(b.msgs) {
-		return b.n, false
-	}
 	b.s.deadline()
 	b.s.writeEnvelope(b.msgs[i])
 	if err := b.s.c.Text.W.Flush(); err != nil {
-		if b.n == 0 {
-			return 0, true // SendBatch may try a new connection
+		if retry && b.n == first {
+			return b.n, true
 		}
 		b.report(i, classify(err, StageRcpt))
 		return b.n, true
@@ -143,8 +153,8 @@ func (b *batch) run() (n int, broken bool) {
 		if e := b.s.readEnvelope(); e != nil {
 			if e.Code == 0 {
 				// No reply: the connection is gone, and the mail with it.
-				if b.n == 0 {
-					return 0, true // SendBatch may try a new connection
+				if retry && b.n == first {
+					return b.n, true
 				}
 				b.report(i, e)
 				return b.n, true

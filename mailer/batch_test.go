@@ -227,3 +227,20 @@ func TestBatchOnAConnectionTheServerDroppedStartsAfresh(t *testing.T) {
 		t.Errorf("captured %d, want 3", n)
 	}
 }
+
+func TestBatchStartingWithAMailThatCannotBeBuilt(t *testing.T) {
+	srv, m := startSMTP(t)
+	ms := batchOf(2)
+	ms[0].From = &mail.Address{Address: "shop@example.test>\r\nBcc: x@evil.test"}
+	var o outcomes
+	if n := m.SendBatch(context.Background(), ms, o.done); n != 2 {
+		t.Fatalf("%d outcomes, want 2", n)
+	}
+	var e *Error
+	if !errors.As(o.errs[0], &e) || e.Stage != StageBuild || o.errs[1] != nil {
+		t.Errorf("outcomes %v; want a build error, then sent", o.errs)
+	}
+	if got := recipients(t, srv); fmt.Sprint(got) != "[r1@example.com]" {
+		t.Errorf("captured %v", got)
+	}
+}
