@@ -14,8 +14,10 @@
 // Sending: plain, STARTTLS (mandatory: never a silent downgrade) or
 // implicit TLS, with certificates verified unless told otherwise; AUTH
 // PLAIN, LOGIN or XOAUTH2 with a token read afresh for each connection;
-// one connection reused between sends; an optional rate limit; a deadline
-// on every step. Every failure is an *Error saying whether it is
+// a pool of connections reused between sends; MAIL, RCPT and DATA
+// pipelined when the server offers PIPELINING, and in SendBatch behind
+// the previous mail's final dot; an optional rate limit; a deadline on
+// every step. Every failure is an *Error saying whether it is
 // temporary, permanent, about the recipient, a configuration problem, or
 // in doubt (the server may have the message). It never touches the
 // database.
