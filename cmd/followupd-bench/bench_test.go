@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,6 +28,21 @@ func TestShortRunMeasuresEveryFigure(t *testing.T) {
 		"peak RSS", "due query: ClaimReady", "ingest per message, large / empty"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table has no %q:\n%s", want, out)
+		}
+	}
+	// It says which IMAP server it measured against, and the Markdown
+	// holds the same table.
+	if !strings.Contains(out, "IMAP server: ") {
+		t.Errorf("the output does not say which IMAP server was used:\n%s", out)
+	}
+	b, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatalf("-markdown wrote nothing: %v", err)
+	}
+	for _, want := range []string{"| | figure | value | target | met? |", "| a | backlog ingest", "| c | followupd (save_sent off) / the faster bare run",
+		"| d | peak RSS", "| e | due query: ClaimReady", "IMAP server: "} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the Markdown has no %q:\n%s", want, b)
 		}
 	}
 }
