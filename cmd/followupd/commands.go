@@ -189,20 +189,11 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if _, err := parse(fs, args); err != nil {
 		return 2
 	}
-	cfg, ok := loadOffline(*cfgPath, stderr)
+	st, done, ok := openStore(ctx, *cfgPath, stderr)
 	if !ok {
 		return 1
 	}
-	if _, err := os.Stat(cfg.Store.Path); err != nil {
-		fmt.Fprintf(stderr, "no database at %s: has followupd run yet? (%v)\n", cfg.Store.Path, err)
-		return 1
-	}
-	st, err := store.Open(ctx, cfg.Store.Path)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	defer st.Close()
+	defer done()
 	r, err := daemon.Status(ctx, st)
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -15,11 +15,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if _, err := parse(fs, args); err != nil {
 		return 2
 	}
-	cfg, ok := loadOffline(*cfgPath, stderr)
-	if !ok {
-		return 1
-	}
-	st, done, ok := openStore(ctx, *cfgPath, stderr)
+	st, cfg, done, ok := openStoreConfig(ctx, *cfgPath, stderr)
 	if !ok {
 		return 1
 	}

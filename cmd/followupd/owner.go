@@ -159,11 +159,7 @@ func cmdResolve(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "usage: followupd resolve EMAIL|CASE")
 		return 2
 	}
-	cfg, ok := loadOffline(*cfgPath, stderr)
-	if !ok {
-		return 1
-	}
-	st, done, ok := openStore(ctx, *cfgPath, stderr)
+	st, cfg, done, ok := openStoreConfig(ctx, *cfgPath, stderr)
 	if !ok {
 		return 1
 	}
