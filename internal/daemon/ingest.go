@@ -398,8 +398,7 @@ func (in *ingest) resolve(c store.Customer, by string) error {
 		return err
 	}
 	in.note("case resolved", "customer", email, "case", k.ID, "by", by)
-	return in.plan(store.NewFollowup{TriggerKey: fmt.Sprintf("r:%d", k.ID), Event: "resolved",
-		TriggerTime: in.tx.Now(), ThreadID: k.MessageID, CaseID: k.ID}, c)
+	return in.plan(resolvedEvent(k, in.tx.Now()), c)
 }
 
 // owner records the owner's Bcc'd reply or command: the owner answered,

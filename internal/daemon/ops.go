@@ -54,8 +54,7 @@ func Resolve(ctx context.Context, st *store.Store, cfg *config.Config, target st
 		if err != nil {
 			return err
 		}
-		added, _, err := planEvent(tx, cfg.Sequences, store.NewFollowup{TriggerKey: fmt.Sprintf("r:%d", k.ID),
-			Event: "resolved", TriggerTime: now, ThreadID: k.MessageID, CaseID: k.ID}, c)
+		added, _, err := planEvent(tx, cfg.Sequences, resolvedEvent(k, now), c)
 		planned = len(added)
 		if err != nil {
 			return err

@@ -1,6 +1,9 @@
 package daemon
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/followupd/followupd/internal/config"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/rules"
@@ -30,6 +33,14 @@ func planEvent(tx *store.Tx, seqs []config.Sequence, base store.NewFollowup, c s
 		}
 	}
 	return added, blocked, nil
+}
+
+// resolvedEvent is the "resolved" event of case k, resolved at now. Its
+// trigger key names the case, so a case resolved twice (by the command and
+// by a #resolved tag) plans its sequences once.
+func resolvedEvent(k *store.Case, now time.Time) store.NewFollowup {
+	return store.NewFollowup{TriggerKey: fmt.Sprintf("r:%d", k.ID), Event: "resolved", TriggerTime: now,
+		ThreadID: k.MessageID, CaseID: k.ID}
 }
 
 // reachable says why nothing may be planned for the customer, or "".
