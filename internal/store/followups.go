@@ -353,7 +353,7 @@ func (s *Store) Interrupted(ctx context.Context) ([]*Followup, error) {
 // SentSince counts customer follow-ups sent at or after t.
 func (s *Store) SentSince(ctx context.Context, t time.Time) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM followups WHERE sent >= ? AND recipient = 'customer'`, unix(t)).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM followups WHERE sent >= ? AND sent <> 0 AND recipient = 'customer'`, unix(t)).Scan(&n)
 	return n, wrap(err, "count sent")
 }
 

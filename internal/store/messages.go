@@ -87,7 +87,7 @@ func (t *Tx) FollowupByMessageID(ids []string) (*SentRef, error) {
 		}
 		var r SentRef
 		var caseID sql.NullInt64
-		err := t.tx.QueryRowContext(t.ctx, `SELECT id, customer_id, template, sequence, case_id FROM followups WHERE smtp_message_id = ?`, id).
+		err := t.tx.QueryRowContext(t.ctx, `SELECT id, customer_id, template, sequence, case_id FROM followups WHERE smtp_message_id = ? AND smtp_message_id <> ''`, id).
 			Scan(&r.ID, &r.CustomerID, &r.Template, &r.Sequence, &caseID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
