@@ -294,7 +294,7 @@ func (d *Daemon) gate(ctx context.Context, f *store.Followup, now time.Time, lv 
 		return rules.Verdict{}, nil, err
 	}
 	k := open
-	if f.CaseID != 0 {
+	if f.CaseID != 0 && (open == nil || open.ID != f.CaseID) {
 		if k, err = d.store.Case(ctx, f.CaseID); err != nil {
 			return rules.Verdict{}, nil, err
 		}
