@@ -93,9 +93,10 @@ func RenderDigest(lv *Prepared, dg *templates.Digest, now time.Time) (templates.
 	return lv.tmpl.Render("digest", data, nil)
 }
 
-// digestSince is where the next digest's window starts.
-func (d *Daemon) digestSince(ctx context.Context, now time.Time) time.Time {
-	if v, _ := d.store.Meta(ctx, "digest_last"); v != "" {
+// digestSince is where the next digest's window starts: the last one
+// sent, else a day before now.
+func digestSince(ctx context.Context, st *store.Store, now time.Time) time.Time {
+	if v, _ := st.Meta(ctx, "digest_last"); v != "" {
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
 			return t
 		}
@@ -126,7 +127,7 @@ func (d *Daemon) maybeSendDigest(ctx context.Context, now time.Time) {
 		d.digestDay = today // sent by an earlier run today
 		return
 	}
-	since := d.digestSince(ctx, now)
+	since := digestSince(ctx, d.store, now)
 	dg, err := BuildDigest(ctx, d.store, cfg, now, since)
 	if err != nil {
 		d.log.Error("digest", "err", err)
@@ -163,13 +164,7 @@ func DigestText(ctx context.Context, st *store.Store, cfg *config.Config, now ti
 	if err != nil {
 		return "", false, err
 	}
-	since := now.Add(-24 * time.Hour)
-	if v, _ := st.Meta(ctx, "digest_last"); v != "" {
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
-			since = t
-		}
-	}
-	dg, err := BuildDigest(ctx, st, cfg, now, since)
+	dg, err := BuildDigest(ctx, st, cfg, now, digestSince(ctx, st, now))
 	if err != nil {
 		return "", false, err
 	}
