@@ -219,7 +219,8 @@ func (in *ingest) run() error {
 	if done, err := in.unsubscribeToken(msg); done || err != nil {
 		return err
 	}
-	ref, err := in.tx.FollowupByMessageID(append(append([]string{}, msg.References...), msg.InReplyTo...))
+	refs := append(append([]string{}, msg.References...), msg.InReplyTo...)
+	ref, err := in.tx.FollowupByMessageID(refs)
 	if err != nil {
 		return err
 	}
@@ -227,7 +228,7 @@ func (in *ingest) run() error {
 	if ref != nil {
 		rref = &rules.Ref{Template: ref.Template, Sequence: ref.Sequence}
 		in.rec.FollowupID = ref.ID
-	} else if refs := append(append([]string{}, msg.References...), msg.InReplyTo...); len(refs) > 0 {
+	} else if len(refs) > 0 {
 		// An answer to the owner's own (Bcc'd) reply continues their
 		// conversation: a reply, not a new contact to thank.
 		owner, err := in.tx.OwnerThread(refs)
@@ -238,8 +239,10 @@ func (in *ingest) run() error {
 			rref = &rules.Ref{Sequence: "the owner's conversation"}
 		}
 	}
-	dec := in.d.classifier().Classify(msg, in.firstTime, rref)
-	dec.Tags = append(dec.Tags, in.d.classifier().RuleTags(msg, dec)...)
+	// One rule set for both, even if a reload lands in between.
+	cl := in.d.classifier()
+	dec := cl.Classify(msg, in.firstTime, rref)
+	dec.Tags = append(dec.Tags, cl.RuleTags(msg, dec)...)
 	in.rec.Kind, in.rec.Category, in.rec.Rule, in.rec.Tags = dec.Kind, dec.Category, dec.Rule, dec.Tags
 	in.rec.SkipReason, in.rec.Review = dec.Skip, dec.Review
 	in.rec.Excerpt = excerpt(dec.Text, 1000)
