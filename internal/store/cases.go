@@ -28,7 +28,7 @@ func (c Case) Open() bool { return c.Resolved.IsZero() }
 const caseSelect = `SELECT k.id, k.customer_id, c.email, c.name, COALESCE(k.message_id, 0), k.subject, k.opened, k.resolved, k.resolved_by, c.last_owner
 	FROM cases k JOIN customers c ON c.id = k.customer_id`
 
-func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
+func scanCase(row rowScanner) (*Case, error) {
 	var k Case
 	var opened, resolved, owner int64
 	if err := row.Scan(&k.ID, &k.CustomerID, &k.Email, &k.Name, &k.MessageID, &k.Subject, &opened, &resolved, &k.ResolvedBy, &owner); err != nil {
@@ -104,20 +104,13 @@ func (t *Tx) Case(id int64) (*Case, error) {
 
 // OpenCases returns every open case, oldest first.
 func (s *Store) OpenCases(ctx context.Context) ([]*Case, error) {
-	rows, err := s.db.QueryContext(ctx, caseSelect+` WHERE k.resolved = 0 ORDER BY k.opened`)
-	if err != nil {
-		return nil, fmt.Errorf("open cases: %w", err)
-	}
-	defer rows.Close()
-	var out []*Case
-	for rows.Next() {
-		k, err := scanCase(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return s.cases(ctx, "open cases", ` WHERE k.resolved = 0 ORDER BY k.opened`)
+}
+
+// cases runs a query over cases; what names it in errors.
+func (s *Store) cases(ctx context.Context, what, where string, args ...any) ([]*Case, error) {
+	rows, err := s.db.QueryContext(ctx, caseSelect+where, args...)
+	return collect(rows, err, what, scanCase)
 }
 
 // OpenCaseOf returns the customer's open case, or nil.

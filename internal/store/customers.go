@@ -50,7 +50,7 @@ func customerDest(c *Customer) ([]any, func()) {
 	}
 }
 
-func scanCustomer(row interface{ Scan(...any) error }) (Customer, error) {
+func scanCustomer(row rowScanner) (Customer, error) {
 	var c Customer
 	dest, done := customerDest(&c)
 	err := row.Scan(dest...)

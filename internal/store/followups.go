@@ -113,7 +113,7 @@ const followupSelect = `SELECT f.id, f.trigger_key, f.event, f.trigger_time, f.t
 	COALESCE(m.date, 0), COALESCE(m.category, ''), COALESCE(m.excerpt, ''), COALESCE(f.case_id, 0), ` + customerColumns + `
 	FROM followups f JOIN customers c ON c.id = f.customer_id LEFT JOIN messages m ON m.id = f.thread_id`
 
-func scanFollowup(row interface{ Scan(...any) error }) (*Followup, error) {
+func scanFollowup(row rowScanner) (*Followup, error) {
 	var f Followup
 	var trig, due, notBefore, created, dot, sent, tdate int64
 	var stop, first int
@@ -362,34 +362,10 @@ func (s *Store) SentSince(ctx context.Context, t time.Time) (int, error) {
 func (s *Store) Variants(ctx context.Context, customerID int64, template string) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT variant FROM followups WHERE customer_id = ? AND template = ? AND state = 'sent'
 		AND variant <> '' ORDER BY sent`, customerID, template)
-	if err != nil {
-		return nil, fmt.Errorf("variants: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "variants", func(r rowScanner) (v string, err error) { return v, r.Scan(&v) })
 }
 
 func (s *Store) followups(ctx context.Context, where string, args ...any) ([]*Followup, error) {
 	rows, err := s.db.QueryContext(ctx, followupSelect+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("follow-ups: %w", err)
-	}
-	defer rows.Close()
-	var fs []*Followup
-	for rows.Next() {
-		f, err := scanFollowup(rows)
-		if err != nil {
-			return nil, fmt.Errorf("follow-ups: %w", err)
-		}
-		fs = append(fs, f)
-	}
-	return fs, rows.Err()
+	return collect(rows, err, "follow-ups", scanFollowup)
 }

@@ -42,26 +42,18 @@ const messageSummarySelect = `SELECT id, uid, kind, category, rule, tags, subjec
 
 func (s *Store) messages(ctx context.Context, where string, args ...any) ([]MessageSummary, error) {
 	rows, err := s.db.QueryContext(ctx, messageSummarySelect+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("messages: %w", err)
-	}
-	defer rows.Close()
-	var out []MessageSummary
-	for rows.Next() {
+	return collect(rows, err, "messages", func(r rowScanner) (MessageSummary, error) {
 		var m MessageSummary
 		var tags string
 		var date, arrived, ingested int64
 		var review int
-		if err := rows.Scan(&m.ID, &m.UID, &m.Kind, &m.Category, &m.Rule, &tags, &m.Subject, &m.From, &date, &arrived, &ingested,
-			&m.SkipReason, &m.Error, &review); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&m.ID, &m.UID, &m.Kind, &m.Category, &m.Rule, &tags, &m.Subject, &m.From, &date, &arrived, &ingested,
+			&m.SkipReason, &m.Error, &review)
 		m.Tags = strings.Fields(tags)
 		m.Date, m.Arrived, m.Ingested = fromUnix(date), fromUnix(arrived), fromUnix(ingested)
 		m.Review = review != 0
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		return m, err
+	})
 }
 
 // ForReview returns messages kept for the owner's review (forwards whose
@@ -93,19 +85,9 @@ func (s *Store) CustomerTimeline(ctx context.Context, email string) (*Timeline, 
 	if t.Followups, err = s.followups(ctx, ` WHERE f.customer_id = ? ORDER BY f.due, f.id`, c.ID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, caseSelect+` WHERE k.customer_id = ? ORDER BY k.id`, c.ID)
-	if err != nil {
-		return nil, fmt.Errorf("cases: %w", err)
+	if t.Cases, err = s.cases(ctx, "cases", ` WHERE k.customer_id = ? ORDER BY k.id`, c.ID); err != nil {
+		return nil, err
 	}
-	for rows.Next() {
-		k, err := scanCase(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		t.Cases = append(t.Cases, k)
-	}
-	rows.Close()
 	if t.Feedback, err = s.feedback(ctx, ` WHERE f.customer_id = ? ORDER BY f.id`, c.ID); err != nil {
 		return nil, err
 	}
@@ -120,21 +102,13 @@ func (s *Store) FeedbackSince(ctx context.Context, t time.Time) ([]Feedback, err
 func (s *Store) feedback(ctx context.Context, where string, args ...any) ([]Feedback, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT f.id, f.customer_id, c.email, c.name, f.message_id, COALESCE(f.followup_id, 0), f.rating, f.text, f.received
 		FROM feedback f JOIN customers c ON c.id = f.customer_id`+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("feedback: %w", err)
-	}
-	defer rows.Close()
-	var out []Feedback
-	for rows.Next() {
+	return collect(rows, err, "feedback", func(r rowScanner) (Feedback, error) {
 		var f Feedback
 		var received int64
-		if err := rows.Scan(&f.ID, &f.CustomerID, &f.Email, &f.Name, &f.MessageID, &f.FollowupID, &f.Rating, &f.Text, &received); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&f.ID, &f.CustomerID, &f.Email, &f.Name, &f.MessageID, &f.FollowupID, &f.Rating, &f.Text, &received)
 		f.Received = fromUnix(received)
-		out = append(out, f)
-	}
-	return out, rows.Err()
+		return f, err
+	})
 }
 
 // NewCustomersSince returns customers first seen at or after t.
@@ -145,19 +119,7 @@ func (s *Store) NewCustomersSince(ctx context.Context, t time.Time) ([]Customer,
 // customers runs a query over customers; what names it in errors.
 func (s *Store) customers(ctx context.Context, what, where string, args ...any) ([]Customer, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c`+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []Customer
-	for rows.Next() {
-		c, err := scanCustomer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, what, scanCustomer)
 }
 
 // DueBetween returns pending follow-ups ready in [from, to).

@@ -102,6 +102,27 @@ func (s *Store) Close() error { return s.db.Close() }
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
 
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner = interface{ Scan(...any) error }
+
+// collect reads every row of a query, given as QueryContext returned it,
+// with scan; what names the query in errors.
+func collect[T any](rows *sql.Rows, err error, what string, scan func(rowScanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func unix(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
