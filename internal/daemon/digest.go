@@ -87,7 +87,7 @@ func RenderDigest(lv *Prepared, dg *templates.Digest, now time.Time) (templates.
 	cfg := lv.cfg
 	data := templates.Data{
 		Customer: templates.Customer{Name: cfg.Business.OwnerName, FirstName: templates.FirstName(cfg.Business.OwnerName), Email: cfg.Digest.To},
-		Business: templates.Business{Name: cfg.Business.Name, OwnerName: cfg.Business.OwnerName, OwnerEmail: cfg.Business.OwnerEmail, Address: lv.from.Address},
+		Business: lv.business(),
 		Digest:   dg, Now: now,
 	}
 	return lv.tmpl.Render("digest", data, nil)

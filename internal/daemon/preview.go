@@ -21,7 +21,7 @@ func Preview(ctx context.Context, cfg *config.Config, name, email string, now ti
 		return "", err
 	}
 	data := templates.Sample()
-	data.Business = templates.Business{Name: cfg.Business.Name, OwnerName: cfg.Business.OwnerName, OwnerEmail: cfg.Business.OwnerEmail, Address: lv.from.Address}
+	data.Business = lv.business()
 	data.Now = now
 	if email != "" {
 		if _, err := os.Stat(cfg.Store.Path); err != nil {
@@ -37,8 +37,7 @@ func Preview(ctx context.Context, cfg *config.Config, name, email string, now ti
 			return "", err
 		}
 		c := t.Customer
-		data.Customer = templates.Customer{Name: c.Name, FirstName: templates.FirstName(c.Name), Email: c.Email,
-			FirstTime: c.FirstTime(), Repeat: !c.FirstTime(), VIP: c.VIP, Contacts: c.Contacts, Purchases: c.Purchases}
+		data.Customer = templateCustomer(c, c.FirstTime())
 		data.Case = nil
 		for i := len(t.Messages) - 1; i >= 0; i-- {
 			m := t.Messages[i]
@@ -48,8 +47,7 @@ func Preview(ctx context.Context, cfg *config.Config, name, email string, now ti
 			}
 		}
 		if n := len(t.Cases); n > 0 {
-			k := t.Cases[n-1]
-			data.Case = &templates.Case{ID: k.ID, Opened: k.Opened, Age: templates.Age(now.Sub(k.Opened)), Subject: k.Subject, Resolved: k.Resolved}
+			data.Case = templateCase(t.Cases[n-1], now)
 		}
 	}
 	rs, err := lv.tmpl.Preview(name, data)
