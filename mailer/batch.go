@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"net/textproto"
 	"time"
 )
@@ -29,29 +27,19 @@ func (m *Mailer) SendBatch(ctx context.Context, mails []*Mail, done func(i int, 
 	if m.rate.Interval() != 0 {
 		return m.sendEach(ctx, mails, 0, done)
 	}
-	msgs := make([]*message, len(mails))
-	errs := make([]error, len(mails))
+	b := &batch{ctx: ctx, msgs: make([]*message, len(mails)), errs: make([]error, len(mails)), done: done}
 	for i, ml := range mails {
-		msg, err := render(ml)
-		switch {
-		case err != nil:
-			errs[i] = buildError(err)
-		case bytes.ContainsAny([]byte(msg.from+msg.to), "\r\n"):
-			// Never: Build takes bare addresses only.
-			errs[i] = &Error{Permanent: true, Stage: StageRcpt, Err: errors.New("envelope address contains a line break")}
+		if msg, err := render(ml); err != nil {
+			b.errs[i] = buildError(err)
+		} else {
+			b.msgs[i] = msg
 		}
-		msgs[i] = msg
 	}
 	// Mails that cannot be built are reported in their turn; the first
 	// one to send decides whether a connection is needed at all.
-	start := 0
-	for ; start < len(mails) && errs[start] != nil; start++ {
-		if !done(start, errs[start]) {
-			return start + 1
-		}
-	}
-	if start == len(mails) {
-		return start
+	start, ok := b.next(0)
+	if !ok || start == len(mails) {
+		return b.n
 	}
 	var c *slot
 	select {
@@ -60,36 +48,32 @@ func (m *Mailer) SendBatch(ctx context.Context, mails []*Mail, done func(i int, 
 		return start
 	}
 	fresh, e := m.ready(ctx, c)
-	if e != nil {
-		m.idle <- c
-		done(start, e)
-		return start + 1
-	}
-	if !c.sess.pipelining {
+	if e == nil && !c.sess.pipelining {
 		m.idle <- c
 		return m.sendEach(ctx, mails, start, done)
 	}
-	b := &batch{s: c.sess, ctx: ctx, msgs: msgs, errs: errs, done: done, n: start}
+	defer func() { m.idle <- c }()
+	if e != nil {
+		done(start, e)
+		return start + 1
+	}
+	b.s = c.sess
 	n, broken := b.run(start, !fresh && ctx.Err() == nil)
 	if broken && n == start {
 		// The reused connection was gone before the first envelope got
 		// any reply: nothing was sent. Once more on a new connection.
-		c.sess.close()
-		c.sess = nil
+		c.drop()
 		if _, e := m.ready(ctx, c); e != nil {
-			m.idle <- c
 			done(start, e)
 			return start + 1
 		}
-		b = &batch{s: c.sess, ctx: ctx, msgs: msgs, errs: errs, done: done, n: start}
+		b.s = c.sess
 		n, broken = b.run(start, false)
 	}
 	c.lastUsed = time.Now()
 	if broken {
-		c.sess.close()
-		c.sess = nil
+		c.drop()
 	}
-	m.idle <- c
 	return n
 }
 
@@ -139,17 +123,14 @@ func (b *batch) run(i int, retry bool) (n int, broken bool) {
 	first := i
 	stop := context.AfterFunc(b.ctx, func() { b.s.raw.Close() })
 	defer stop()
-	b.s.deadline()
-	b.s.writeEnvelope(b.msgs[i])
-	if err := b.s.c.Text.W.Flush(); err != nil {
-		if retry && b.n == first {
+	if e := b.s.sendEnvelope(b.msgs[i]); e != nil {
+		if retry {
 			return b.n, true
 		}
-		b.report(i, classify(err, StageRcpt))
+		b.report(i, e)
 		return b.n, true
 	}
 	for {
-		msg := b.msgs[i]
 		if e := b.s.readEnvelope(); e != nil {
 			if e.Code == 0 {
 				// No reply: the connection is gone, and the mail with it.
@@ -166,70 +147,42 @@ func (b *batch) run(i int, retry bool) (n int, broken bool) {
 			if i, ok = b.next(i + 1); !ok || i == len(b.msgs) {
 				return b.n, false
 			}
-			b.s.deadline()
-			b.s.writeEnvelope(b.msgs[i])
-			if err := b.s.c.Text.W.Flush(); err != nil {
-				b.report(i, classify(err, StageRcpt))
+			if e := b.s.sendEnvelope(b.msgs[i]); e != nil {
+				b.report(i, e)
 				return b.n, true
 			}
 			continue
 		}
-		// The content, dot-stuffed; its final dot waits for BeforeDot.
-		body, dot := stuff(msg.raw)
-		b.s.deadline()
-		w := b.s.c.Text.W
-		if _, err := w.Write(body); err != nil {
-			b.report(i, classify(err, StageData))
-			return b.n, true
-		}
-		if msg.beforeDot != nil {
-			if err := msg.beforeDot(); err != nil {
-				b.report(i, &Error{Stage: StageData, Err: fmt.Errorf("before the final dot: %w", err)})
-				return b.n, true
-			}
-		}
-		w.Write(dot)
 		// The next mail's envelope rides with this one's final dot.
-		j, pipelined := i+1, false
+		j := i + 1
 		for j < len(b.msgs) && b.errs[j] != nil {
 			j++
 		}
+		var next *message
 		if j < len(b.msgs) && b.ctx.Err() == nil {
-			b.s.writeEnvelope(b.msgs[j])
-			pipelined = true
+			next = b.msgs[j]
 		}
-		if err := w.Flush(); err != nil {
-			// The dot did not (completely) reach the wire.
-			b.report(i, classify(err, StageData))
-			return b.n, true
+		e := b.s.data(b.msgs[i], next)
+		var err error // a nil *Error must not become a non-nil error
+		if e != nil {
+			err = e
 		}
-		b.s.deadline()
-		_, reply, err := b.s.c.Text.ReadResponse(250)
-		b.s.traceServer(250, reply, err)
-		var te *textproto.Error
-		if err != nil && !errors.As(err, &te) {
-			b.report(i, dotError(err)) // in doubt
-			return b.n, true
+		goOn := b.report(i, err)
+		if e != nil && e.Code == 0 {
+			return b.n, true // no reply: the connection is gone
 		}
-		if !b.report(i, dotErrorOrNil(err)) {
-			return b.n, pipelined
+		if !goOn {
+			return b.n, next != nil
 		}
 		// Build failures between i and j are reported in their turn.
 		var ok bool
 		if i, ok = b.next(i + 1); !ok {
-			return b.n, pipelined
+			return b.n, next != nil
 		}
-		if i == len(b.msgs) || !pipelined {
+		if i == len(b.msgs) || next == nil {
 			return b.n, false
 		}
 	}
-}
-
-func dotErrorOrNil(err error) error {
-	if err == nil {
-		return nil
-	}
-	return dotError(err)
 }
 
 // stuff returns msg dot-stuffed for DATA (RFC 5321 4.5.2), with CRLF

@@ -34,6 +34,11 @@ func render(ml *Mail) (*message, error) {
 	if _, err := msg.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("write message: %w", err)
 	}
+	// The envelope takes the addresses build checked to be bare ones; a
+	// line break there would be a command of its own.
+	if strings.ContainsAny(ml.From.Address+ml.To.Address, "\r\n") {
+		return nil, errors.New("envelope address contains a line break")
+	}
 	return &message{raw: buf.Bytes(), from: ml.From.Address, to: ml.To.Address, beforeDot: ml.BeforeDot}, nil
 }
 

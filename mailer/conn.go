@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/textproto"
-	"strings"
 	"time"
 
 	"github.com/wneessen/go-mail/smtp"
@@ -152,11 +151,6 @@ func (s *session) alive() bool {
 func (s *session) transact(ctx context.Context, msg *message) *Error {
 	stop := context.AfterFunc(ctx, func() { s.raw.Close() })
 	defer stop()
-	// Envelope addresses come from Build's checked bare addresses; a line
-	// break here would be a command of its own.
-	if strings.ContainsAny(msg.from, "\r\n") || strings.ContainsAny(msg.to, "\r\n") {
-		return &Error{Permanent: true, Stage: StageRcpt, Err: errors.New("envelope address contains a line break")}
-	}
 	var e *Error
 	if s.pipelining {
 		e = s.envelopePipelined(msg)
@@ -166,9 +160,18 @@ func (s *session) transact(ctx context.Context, msg *message) *Error {
 	if e != nil {
 		return e
 	}
+	return s.data(msg, nil)
+}
+
+// data sends msg's content, dot-stuffed, then (once BeforeDot has run)
+// its final dot, with next's envelope in the same write when next is not
+// nil, and reads msg's reply. A failure before the dot is on the wire is
+// StageData (not in doubt); after it, StageDot.
+func (s *session) data(msg, next *message) *Error {
+	body, dot := stuff(msg.raw)
 	s.deadline()
-	dw := s.c.Text.DotWriter()
-	if _, err := dw.Write(msg.raw); err != nil {
+	w := s.c.Text.W
+	if _, err := w.Write(body); err != nil {
 		return classify(err, StageData)
 	}
 	if msg.beforeDot != nil {
@@ -176,9 +179,12 @@ func (s *session) transact(ctx context.Context, msg *message) *Error {
 			return &Error{Stage: StageData, Err: fmt.Errorf("before the final dot: %w", err)}
 		}
 	}
-	// Close writes CRLF.CRLF and flushes; if that fails, the dot did not
-	// (completely) reach the wire.
-	if err := dw.Close(); err != nil {
+	w.Write(dot)
+	if next != nil {
+		s.writeEnvelope(next)
+	}
+	if err := w.Flush(); err != nil {
+		// The dot did not (completely) reach the wire.
 		return classify(err, StageData)
 	}
 	s.deadline()
@@ -248,12 +254,20 @@ func (s *session) envelope(msg *message) *Error {
 // or RCPT was refused but the server still accepted DATA, an empty
 // message is ended at once; with no accepted recipient it goes nowhere.
 func (s *session) envelopePipelined(msg *message) *Error {
+	if e := s.sendEnvelope(msg); e != nil {
+		return e
+	}
+	return s.readEnvelope()
+}
+
+// sendEnvelope writes MAIL, RCPT and DATA for msg in one write.
+func (s *session) sendEnvelope(msg *message) *Error {
 	s.deadline()
 	s.writeEnvelope(msg)
 	if err := s.c.Text.W.Flush(); err != nil {
 		return classify(err, StageRcpt)
 	}
-	return s.readEnvelope()
+	return nil
 }
 
 // writeEnvelope buffers MAIL, RCPT and DATA for msg, unflushed.

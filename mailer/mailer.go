@@ -134,6 +134,12 @@ type slot struct {
 	lastUsed time.Time
 }
 
+// drop closes the slot's connection; the next use opens a new one.
+func (c *slot) drop() {
+	c.sess.close()
+	c.sess = nil
+}
+
 // New checks cfg and returns a Mailer; it connects on the first Send.
 func New(cfg Config) (*Mailer, error) {
 	host, _, err := net.SplitHostPort(cfg.Address)
@@ -252,8 +258,7 @@ func (m *Mailer) Send(ctx context.Context, ml *Mail) error {
 		// The reused connection was gone before the envelope got any
 		// reply (the server closed it while it was idle): none of the
 		// message was sent. Try once more on a new connection.
-		c.sess.close()
-		c.sess = nil
+		c.drop()
 		if _, e = m.ready(ctx, c); e != nil {
 			return e
 		}
@@ -262,8 +267,7 @@ func (m *Mailer) Send(ctx context.Context, ml *Mail) error {
 	c.lastUsed = time.Now()
 	if e != nil {
 		// The connection may be in any state: start afresh next time.
-		c.sess.close()
-		c.sess = nil
+		c.drop()
 		return e
 	}
 	return nil
@@ -281,8 +285,7 @@ func (m *Mailer) ready(ctx context.Context, c *slot) (fresh bool, e *Error) {
 	if c.sess != nil {
 		idle := time.Since(c.lastUsed)
 		if idle > m.cfg.IdleTimeout || (idle >= noopAfter && !c.sess.alive()) {
-			c.sess.close()
-			c.sess = nil
+			c.drop()
 		}
 	}
 	if c.sess != nil {
