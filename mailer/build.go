@@ -23,9 +23,13 @@ type message struct {
 	beforeDot func() error
 }
 
-// render builds ml and writes it out once; Send transmits exactly these
-// bytes and Build returns them.
+// render builds ml and writes it out once, and keeps the result in ml:
+// Send transmits exactly these bytes, and Build after Send returns them
+// without building the message again.
 func render(ml *Mail) (*message, error) {
+	if ml.rendered != nil {
+		return ml.rendered, nil
+	}
 	msg, err := build(ml)
 	if err != nil {
 		return nil, err
@@ -39,7 +43,8 @@ func render(ml *Mail) (*message, error) {
 	if strings.ContainsAny(ml.From.Address+ml.To.Address, "\r\n") {
 		return nil, errors.New("envelope address contains a line break")
 	}
-	return &message{raw: buf.Bytes(), from: ml.From.Address, to: ml.To.Address, beforeDot: ml.BeforeDot}, nil
+	ml.rendered = &message{raw: buf.Bytes(), from: ml.From.Address, to: ml.To.Address, beforeDot: ml.BeforeDot}
+	return ml.rendered, nil
 }
 
 // build turns a Mail into a go-mail message. Every header value that may

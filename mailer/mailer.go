@@ -83,7 +83,8 @@ type Config struct {
 	Connections int
 }
 
-// Mail is one follow-up to send.
+// Mail is one follow-up to send. Build, Send and SendBatch build it once
+// and keep the result: do not change a Mail after passing it to them.
 type Mail struct {
 	From          *mail.Address
 	To            *mail.Address
@@ -109,6 +110,10 @@ type Mail struct {
 	// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058): the
 	// URL must unsubscribe on a POST without further confirmation.
 	UnsubscribeURL string
+
+	// rendered is the message as first built by Build, Send or SendBatch;
+	// a Mail is not to be changed after that.
+	rendered *message
 }
 
 // Mailer sends mail over reused SMTP connections: as many at once as
