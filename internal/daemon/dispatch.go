@@ -357,14 +357,16 @@ func (d *Daemon) saveSent(ctx context.Context, log interface{ Warn(string, ...an
 }
 
 func (d *Daemon) markBouncing(ctx context.Context, log interface{ Info(string, ...any) }, email, why string) {
-	err := d.store.Update(ctx, d.clock.Now(), func(tx *store.Tx) error {
-		n, err := tx.MarkBouncing(email, why)
-		log.Info("address refused by the SMTP server: marked as bouncing", "cancelled", n)
+	var n int
+	err := d.store.Update(ctx, d.clock.Now(), func(tx *store.Tx) (err error) {
+		n, err = tx.MarkBouncing(email, why)
 		return err
 	})
 	if err != nil {
 		d.log.Error("mark bouncing", "customer", email, "err", err)
+		return
 	}
+	log.Info("address refused by the SMTP server: marked as bouncing", "cancelled", n)
 }
 
 // retryDelay is the wait after the n-th failed attempt: first (smtp.retry_first,
