@@ -119,10 +119,15 @@ func (d *Daemon) deliver(ctx context.Context, mailbox string, cp inbox.Checkpoin
 			}
 			notes = append(notes, in.notes...)
 		}
-		return tx.SetCheckpoint(store.Checkpoint{Mailbox: mailbox, UIDValidity: cp.UIDValidity,
-			LastUID: cp.LastUID, HistoryBelow: cp.HistoryBelow, Synced: now})
+		return tx.SetCheckpoint(checkpointRecord(mailbox, cp, now))
 	})
 	return notes, err
+}
+
+// checkpointRecord is the watcher's checkpoint as the store keeps it,
+// synced at now.
+func checkpointRecord(mailbox string, cp inbox.Checkpoint, now time.Time) store.Checkpoint {
+	return store.Checkpoint{Mailbox: mailbox, UIDValidity: cp.UIDValidity, LastUID: cp.LastUID, HistoryBelow: cp.HistoryBelow, Synced: now}
 }
 
 // deliverOne records one message; if even that fails, it records the
@@ -139,8 +144,7 @@ func (d *Daemon) deliverOne(ctx context.Context, mailbox string, cp inbox.Checkp
 			Key: fmt.Sprintf("uid:%d:%d:%s", cp.UIDValidity, f.UID, mailbox), Kind: "malformed", Error: reason, Arrived: f.InternalDate}); err != nil {
 			return err
 		}
-		return tx.SetCheckpoint(store.Checkpoint{Mailbox: mailbox, UIDValidity: cp.UIDValidity,
-			LastUID: cp.LastUID, HistoryBelow: cp.HistoryBelow, Synced: now})
+		return tx.SetCheckpoint(checkpointRecord(mailbox, cp, now))
 	})
 	if err != nil {
 		return nil, err
