@@ -8,6 +8,7 @@ import (
 	htmltemplate "html/template"
 	"strings"
 	"text/template"
+	"text/template/parse"
 )
 
 // Set is a loaded, parsed set of templates. It does not change after Load
@@ -146,13 +147,9 @@ func compileTemplate(name string, f *folder, partials map[string]map[string]*tem
 	return t, nil
 }
 
-// parseText parses a piece of a file as a text/template that can call the
-// given partials. For Markdown, every printed value is escaped.
-func parseText(label string, p piece, partials map[string]*template.Template, md bool) (*template.Template, error) {
-	t := template.New(label).Option("missingkey=error").Funcs(funcs)
-	if md {
-		t.Funcs(template.FuncMap{mdEscapeFunc: mdEscape})
-	}
+// eachPartialTree calls add with a copy of every template tree of the
+// partials, each partial's main template under the partial's name.
+func eachPartialTree(partials map[string]*template.Template, add func(name string, tr *parse.Tree) error) error {
 	for name, pt := range partials {
 		for _, x := range pt.Templates() {
 			n := x.Name()
@@ -160,11 +157,24 @@ func parseText(label string, p piece, partials map[string]*template.Template, md
 				n = name
 			}
 			if x.Tree != nil {
-				if _, err := t.AddParseTree(n, x.Tree.Copy()); err != nil {
-					return nil, err
+				if err := add(n, x.Tree.Copy()); err != nil {
+					return err
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// parseText parses a piece of a file as a text/template that can call the
+// given partials. For Markdown, every printed value is escaped.
+func parseText(label string, p piece, partials map[string]*template.Template, md bool) (*template.Template, error) {
+	t := template.New(label).Option("missingkey=error").Funcs(funcs)
+	if md {
+		t.Funcs(template.FuncMap{mdEscapeFunc: mdEscape})
+	}
+	if err := eachPartialTree(partials, func(n string, tr *parse.Tree) error { _, err := t.AddParseTree(n, tr); return err }); err != nil {
+		return nil, err
 	}
 	if _, err := t.Parse(p.padded()); err != nil {
 		return nil, cleanErr(err)
@@ -179,18 +189,8 @@ func parseText(label string, p piece, partials map[string]*template.Template, md
 // given partials; html/template escapes every value for where it appears.
 func parseHTML(label string, p piece, partials map[string]*template.Template) (*htmltemplate.Template, error) {
 	t := htmltemplate.New(label).Option("missingkey=error").Funcs(funcs)
-	for name, pt := range partials {
-		for _, x := range pt.Templates() {
-			n := x.Name()
-			if n == pt.Name() {
-				n = name
-			}
-			if x.Tree != nil {
-				if _, err := t.AddParseTree(n, x.Tree.Copy()); err != nil {
-					return nil, err
-				}
-			}
-		}
+	if err := eachPartialTree(partials, func(n string, tr *parse.Tree) error { _, err := t.AddParseTree(n, tr); return err }); err != nil {
+		return nil, err
 	}
 	if _, err := t.Parse(p.padded()); err != nil {
 		return nil, cleanErr(err)
