@@ -85,17 +85,13 @@ func (t *Tx) ResolveCase(customerID int64, by string) (*Case, error) {
 }
 
 // Case returns a case by id.
-func (s *Store) Case(ctx context.Context, id int64) (*Case, error) {
-	k, err := scanCase(s.db.QueryRowContext(ctx, caseSelect+` WHERE k.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("case %d: %w", id, ErrNotFound)
-	}
-	return k, err
-}
+func (s *Store) Case(ctx context.Context, id int64) (*Case, error) { return caseByID(ctx, s.db, id) }
 
 // Case returns a case by id inside the transaction.
-func (t *Tx) Case(id int64) (*Case, error) {
-	k, err := scanCase(t.tx.QueryRowContext(t.ctx, caseSelect+` WHERE k.id = ?`, id))
+func (t *Tx) Case(id int64) (*Case, error) { return caseByID(t.ctx, t.tx, id) }
+
+func caseByID(ctx context.Context, q querier, id int64) (*Case, error) {
+	k, err := scanCase(q.QueryRowContext(ctx, caseSelect+` WHERE k.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("case %d: %w", id, ErrNotFound)
 	}
