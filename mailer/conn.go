@@ -25,7 +25,7 @@ type session struct {
 
 // connect dials, does TLS as configured, EHLO and AUTH. Every step runs
 // under a deadline of cfg.Timeout from the dial; ctx aborts it.
-func (m *Mailer) connect(ctx context.Context) (*session, error) {
+func (m *Mailer) connect(ctx context.Context) (*session, *Error) {
 	var secret string
 	if m.cfg.Username != "" {
 		var err error

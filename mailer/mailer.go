@@ -296,13 +296,9 @@ func (m *Mailer) ready(ctx context.Context, c *slot) (fresh bool, e *Error) {
 	if c.sess != nil {
 		return false, nil
 	}
-	s, err := m.connect(ctx)
-	if err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			return true, e
-		}
-		return true, classify(err, StageConnect)
+	s, e := m.connect(ctx)
+	if e != nil {
+		return true, e
 	}
 	c.sess = s
 	return true, nil
