@@ -326,18 +326,7 @@ func (e *mailEnv) writeFile(name, content string) string {
 }
 
 // customerMail is a plain customer email with CRLF line ends.
-func customerMail(from, subject, msgID, body string) []byte {
-	return []byte(strings.ReplaceAll(fmt.Sprintf(`From: %s
-To: Acme Bikes <shop@example.test>
-Subject: %s
-Date: Mon, 02 Mar 2026 10:00:00 -0600
-Message-ID: <%s>
-MIME-Version: 1.0
-Content-Type: text/plain; charset=utf-8
-
-%s
-`, from, subject, msgID, body), "\n", "\r\n"))
-}
+var customerMail = testserver.CustomerMail
 
 // fixture reads testdata/name with CRLF line ends, as IMAP serves mail.
 func fixture(t *testing.T, name string) []byte {

@@ -200,19 +200,8 @@ func (h *harness) stats(d *Daemon) store.Stats {
 	return s
 }
 
-// customerMail writes a plain customer email.
-func customerMail(from, subject, msgID, body string) []byte {
-	return []byte(strings.ReplaceAll(fmt.Sprintf(`From: %s
-To: Acme Bikes <shop@example.test>
-Subject: %s
-Date: Mon, 02 Mar 2026 10:00:00 -0600
-Message-ID: <%s>
-MIME-Version: 1.0
-Content-Type: text/plain; charset=utf-8
-
-%s
-`, from, subject, msgID, body), "\n", "\r\n"))
-}
+// customerMail is a plain customer email with CRLF line ends.
+var customerMail = testserver.CustomerMail
 
 // parsed reads a captured message's headers and body.
 func parsed(t *testing.T, c testserver.Captured) (*mail.Message, string) {
