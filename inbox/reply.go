@@ -58,7 +58,80 @@ func OwnText(text string) string {
 		}
 		out = append(out, strings.TrimRight(lines[i], " \t\u00a0"))
 	}
-	return tidyLines(out)
+	return tidyLines(cutDisclaimer(out))
+}
+
+// cutDisclaimer drops a legal disclaimer at the end of a message and all
+// that follows it: a paragraph after the first one that says, in any of
+// the common languages, at least three of the things disclaimers say
+// (confidential, intended recipient, received in error, liability,
+// viruses, company registration). Its "damage", "loss" and "error" are
+// not the customer's words.
+func cutDisclaimer(lines []string) []string {
+	start, seenText := 0, false
+	// Disclaimers close a message: only its last few KiB are looked at.
+	tail, size := len(lines), 0
+	for tail > 0 && size < disclaimerTail {
+		tail--
+		size += len(lines[tail]) + 1
+	}
+	for i := 0; i <= len(lines); i++ {
+		if i < len(lines) && strings.TrimSpace(lines[i]) != "" {
+			continue
+		}
+		// lines[start:i] is a paragraph.
+		if i > start {
+			if seenText && start >= tail {
+				para := strings.ToLower(strings.Join(lines[start:i], " "))
+				if len(para) <= disclaimerTail && disclaimerMarks(para) >= 3 {
+					return lines[:start]
+				}
+			}
+			seenText = true
+		}
+		start = i + 1
+	}
+	return lines
+}
+
+// disclaimerTail is how much of the end of a message may be a disclaimer.
+const disclaimerTail = 4 << 10
+
+// disclaimerMarks counts the different disclaimer phrases in a paragraph.
+func disclaimerMarks(para string) int {
+	n := 0
+	for _, m := range disclaimerMarkers {
+		if strings.Contains(para, m) {
+			n++
+		}
+	}
+	return n
+}
+
+var disclaimerMarkers = []string{
+	// en
+	"confidential", "intended recipient", "intended solely", "intended only", "privileged", "disclaimer", "liability",
+	"liable", "virus", "received this", "in error", "notify the sender", "delete this", "registered in", "company number",
+	"registered office", "views or opinions", "unauthorised", "unauthorized",
+	// de
+	"vertraulich", "empfänger", "irrtümlich", "haftung", "weitergabe", "handelsregister", "amtsgericht", "geschäftsführer",
+	"ust-id", "unbefugt",
+	// fr
+	"confidentiel", "destinataire", "par erreur", "responsabilité", "siret", "rcs ", "strictement interdit",
+	// es, pt, it
+	"confidencial", "destinatario", "destinatário", "por error", "por engano", "responsabilidad", "responsabilidade",
+	"protección de datos", "proteção de dados", "riservat", "per errore", "responsabilità", "partita iva", "p.iva",
+	"destinatari", "cnpj", "nif ",
+	// nl
+	"vertrouwelijk", "geadresseerde", "abusievelijk", "aansprakelijk", "kvk", "uitsluitend bestemd", "onterecht ontvangt",
+	"onterecht ontvangen", "te verwijderen",
+	// "intended for" in the other languages
+	"ausschließlich für", "bestimmt für", "destiné", "destinado", "destinato", "przeznaczon", "avsedd", "beregnet for",
+	// pl
+	"poufn", "adresat", "omyłkowo", "odpowiedzialności", "nip:", "krs", "regon", "usunięcie", "usunąć", "nie odpowiada za",
+	// sv, da, nb
+	"konfidentiell", "mottagare", "av misstag", "fortrolig", "modtager", "ved en fejl", "konfidensiell", "mottaker",
+	"ved en feil", "org.nr", "cvr", "ansvar for",
 }
 
 // attributionAt returns how many lines (1 to 3) starting at i form an

@@ -93,3 +93,25 @@ func FuzzOwnText(f *testing.F) {
 		}
 	})
 }
+
+func TestOwnTextDropsALegalDisclaimer(t *testing.T) {
+	for _, tt := range []struct{ name, text, want string }{
+		{"English", "Hello, do you deliver to Leeds?\n\nThanks,\nJo\nAcme Legal Ltd\n\nThis email is confidential and intended solely for the addressee. " +
+			"If you have received this in error, please notify the sender. We accept no liability for damage caused by viruses.",
+			"Hello, do you deliver to Leeds?\n\nThanks,\nJo\nAcme Legal Ltd"},
+		{"German", "Guten Tag, haben Sie noch Tulpen?\n\nMit freundlichen Grüßen\nEva Roth\n\nDiese E-Mail ist vertraulich. Wenn Sie nicht der richtige " +
+			"Empfänger sind, löschen Sie sie bitte. Jede Haftung für Schäden ist ausgeschlossen.",
+			"Guten Tag, haben Sie noch Tulpen?\n\nMit freundlichen Grüßen\nEva Roth"},
+		{"Polish", "Dzień dobry, czy wysyłacie do Londynu?\n\nPozdrawiam\nAnna\n\nTa wiadomość jest poufna. Jeśli nie jest Pani/Pan adresatem, " +
+			"prosimy o usunięcie. Firma nie ponosi odpowiedzialności za szkody.",
+			"Dzień dobry, czy wysyłacie do Londynu?\n\nPozdrawiam\nAnna"},
+		{"a complaint that speaks of liability stays",
+			"The chair arrived broken.\n\nWho takes liability for this? It was confidential, you said, that it would come today.",
+			"The chair arrived broken.\n\nWho takes liability for this? It was confidential, you said, that it would come today."},
+		{"a disclaimer-like first paragraph stays", "Confidential: please treat this as private, in error or not.\n\nHi", "Confidential: please treat this as private, in error or not.\n\nHi"},
+	} {
+		if got := OwnText(tt.text); got != tt.want {
+			t.Errorf("%s: OwnText =\n%q\nwant\n%q", tt.name, got, tt.want)
+		}
+	}
+}
