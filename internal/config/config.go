@@ -14,8 +14,9 @@ import (
 	"os"
 	"strings"
 	"time"
-
 	_ "time/tzdata" // so Business.Timezone loads on systems without zoneinfo
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 // DefaultPath is the config file used when neither a flag nor
@@ -66,6 +67,10 @@ type Business struct {
 	// Promise is how soon the business promises a personal answer; the
 	// apology and the owner's reminders use it.
 	Promise Duration `toml:"promise"`
+	// Language is the owner's language (ISO 639-1): the alerts, reminders
+	// and digest are written in it, and customers whose language is not
+	// known yet get it too. Default "en".
+	Language core.Lang `toml:"language"`
 
 	Location    *time.Location  `toml:"-"` // loaded from Timezone
 	SendWindows []Window        `toml:"-"` // parsed from SendHours; nil = any time
@@ -162,18 +167,18 @@ type Sequence struct {
 	// On is the event that starts the sequence: inquiry, purchase,
 	// complaint, feedback, other, resolved, or quiet (no contact for
 	// QuietAfter).
-	On          string   `toml:"on"`
-	QuietAfter  Duration `toml:"quiet_after"`   // required when On is "quiet"
-	StopOnReply *bool    `toml:"stop_on_reply"` // nil = default (true)
-	Steps       []Step   `toml:"steps"`         // at least one
+	On          core.Event `toml:"on"`
+	QuietAfter  Duration   `toml:"quiet_after"`   // required when On is "quiet"
+	StopOnReply *bool      `toml:"stop_on_reply"` // nil = default (true)
+	Steps       []Step     `toml:"steps"`         // at least one
 }
 
 // Rule is one classification rule. Every condition given must hold (a
 // list matches when any of its items does); a rule needs at least one.
 type Rule struct {
-	Name     string   `toml:"name"`     // shown by inspect; default "rule[N]"
-	Category string   `toml:"category"` // inquiry, purchase, complaint, feedback or other
-	Tags     []string `toml:"tags"`     // added to the message's tags
+	Name     string        `toml:"name"`     // shown by inspect; default "rule[N]"
+	Category core.Category `toml:"category"` // inquiry, purchase, complaint, feedback or other
+	Tags     []string      `toml:"tags"`     // added to the message's tags
 	// Words are words or phrases looked for, case-insensitively and as
 	// whole words, in the subject or the customer's own text (not quotes).
 	Words []string `toml:"words"`
@@ -229,22 +234,21 @@ func (s Sequence) StopsOnReply() bool {
 
 // Step is one follow-up of a sequence.
 type Step struct {
-	After    Duration `toml:"after"`    // delay after the trigger, >= 0
-	Template string   `toml:"template"` // template name, [a-z0-9_-]+
-	To       string   `toml:"to"`       // "customer" (default) or "owner"
+	After    Duration       `toml:"after"`    // delay after the trigger, >= 0
+	Template string         `toml:"template"` // template name, [a-z0-9_-]+
+	To       core.Recipient `toml:"to"`       // "customer" (default) or "owner"
 	// When lists conditions that must all hold for the step to be sent:
 	// first-time, repeat, vip, no-reply, owner-silent, case-open,
 	// case-resolved. Empty = always.
-	When []string `toml:"when"`
+	When []core.Condition `toml:"when"`
+	// Asks says what the step's email asks the customer for: "rating"
+	// makes their answer feedback (with its 1-5 rating). Default: what
+	// the template's front matter says.
+	Asks core.Asks `toml:"asks"`
 }
 
-// The values allowed in Sequence.On, Step.When, Step.To and Security.
-var (
-	events     = []string{"inquiry", "purchase", "complaint", "feedback", "other", "resolved", "quiet"}
-	conditions = []string{"first-time", "repeat", "vip", "no-reply", "owner-silent", "case-open", "case-resolved"}
-	recipients = []string{"customer", "owner"}
-	securities = []string{"none", "starttls", "tls"}
-)
+// The values allowed in Security; the rest come from the vocabulary (core).
+var securities = []string{"none", "starttls", "tls"}
 
 // Where returns "FILE:LINE: KEY" for a key path such as
 // "sequence[0].steps[1].template", for problems found after loading (a
@@ -270,7 +274,7 @@ func Find(flagValue string) string {
 // its own (the required fields are empty); Parse decodes on top of it.
 func Default() *Config {
 	return &Config{
-		Business: Business{Timezone: "UTC", Location: time.UTC, MinGap: Duration{24 * time.Hour},
+		Business: Business{Timezone: "UTC", Location: time.UTC, Language: core.English, MinGap: Duration{24 * time.Hour},
 			MaxLate: Duration{7 * 24 * time.Hour}, Promise: Duration{24 * time.Hour}},
 		IMAP: IMAP{
 			Security:       "tls",

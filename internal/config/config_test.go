@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 const examplePath = "../../config.example.toml"
@@ -30,10 +32,10 @@ func TestExampleFileLoadsAndValidates(t *testing.T) {
 		{"smtp.from", cfg.SMTP.From, "Pam at Acme Bikes <shop@example.test>"},
 		{"smtp secret", cfg.SMTP.Secret, ""},
 		{"sequences", len(cfg.Sequences), 4},
-		{"complaint reminder to the owner", cfg.Sequences[2].Steps[2].To, "owner"},
-		{"resolved sequence", cfg.Sequences[3].On, "resolved"},
+		{"complaint reminder to the owner", cfg.Sequences[2].Steps[2].To, core.ToOwner},
+		{"resolved sequence", cfg.Sequences[3].On, core.EventResolved},
 		{"sequence name", cfg.Sequences[0].Name, "new-contact"},
-		{"sequence on", cfg.Sequences[0].On, "inquiry"},
+		{"sequence on", cfg.Sequences[0].On, core.EventInquiry},
 		{"steps", len(cfg.Sequences[0].Steps), 2},
 		{"second step after", cfg.Sequences[0].Steps[1].After.Duration, 3 * 24 * time.Hour},
 		{"second step template", cfg.Sequences[0].Steps[1].Template, "check-in"},

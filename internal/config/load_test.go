@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 // valid is a minimal config that loads; tests change lines of it.
@@ -67,7 +69,7 @@ func TestMinimalConfigLoadsWithDefaults(t *testing.T) {
 		{"send windows", len(cfg.Business.SendWindows), 0},
 		{"store.path", cfg.Store.Path, "followupd.db"},
 		{"templates.dir", cfg.Templates.Dir, ""},
-		{"step to", seq.Steps[0].To, "customer"},
+		{"step to", seq.Steps[0].To, core.ToCustomer},
 		{"step after", seq.Steps[0].After.Duration, time.Duration(0)},
 		{"stop on reply", seq.StopsOnReply(), true},
 		{"file", cfg.File, "f.toml"},

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 var templateName = regexp.MustCompile(`^[a-z0-9_-]+$`)
@@ -62,6 +64,11 @@ func validateBusiness(ps *problems, b *Business) {
 	for i, a := range b.OwnerAliases {
 		bareAddress(ps, indexKey("business.owner_aliases", i), a)
 	}
+	if l, ok := core.ParseLang(string(b.Language)); !ok {
+		ps.add("business.language", "%q is not a language code (ISO 639-1, such as \"en\" or \"de\")", b.Language)
+	} else {
+		b.Language = l
+	}
 	loc, err := time.LoadLocation(b.Timezone)
 	if err != nil {
 		ps.add("business.timezone", "unknown time zone %q (use an IANA name such as \"Europe/Paris\")", b.Timezone)
@@ -93,16 +100,14 @@ func validateBusiness(ps *problems, b *Business) {
 	}
 }
 
-var ruleCategories = []string{"inquiry", "purchase", "complaint", "feedback", "other"}
-
 func validateRule(ps *problems, key string, r *Rule, i int) {
 	if r.Name == "" {
 		r.Name = key
 	}
 	if r.Category == "" && len(r.Tags) == 0 {
-		ps.add(key+".category", "is required (one of %s), unless the rule only adds tags", strings.Join(ruleCategories, ", "))
+		ps.add(key+".category", "is required (one of %s), unless the rule only adds tags", join(core.Categories))
 	} else if r.Category != "" {
-		oneOf(ps, key+".category", r.Category, ruleCategories)
+		oneOf(ps, key+".category", r.Category, core.Categories)
 	}
 	if len(r.Words) == 0 && len(r.Subject) == 0 && r.Regex == "" && len(r.From) == 0 && len(r.Header) == 0 {
 		ps.add(key, "needs at least one condition: words, subject, regex, from or header")
@@ -209,14 +214,14 @@ func validateSequence(ps *problems, key string, s *Sequence) {
 	}
 	switch {
 	case s.On == "":
-		ps.add(key+".on", "is required (one of %s)", strings.Join(events, ", "))
+		ps.add(key+".on", "is required (one of %s)", join(core.Events))
 	default:
-		oneOf(ps, key+".on", s.On, events)
+		oneOf(ps, key+".on", s.On, core.Events)
 	}
-	if s.On == "quiet" && s.QuietAfter.Duration <= 0 {
+	if s.On == core.EventQuiet && s.QuietAfter.Duration <= 0 {
 		ps.add(key+".quiet_after", "is required when on = \"quiet\" (e.g. \"8w\")")
 	}
-	if s.On != "quiet" && s.QuietAfter.Duration != 0 {
+	if s.On != core.EventQuiet && s.QuietAfter.Duration != 0 {
 		ps.add(key+".quiet_after", "only applies when on = \"quiet\"")
 	}
 	if len(s.Steps) == 0 {
@@ -238,18 +243,30 @@ func validateStep(ps *problems, key string, st *Step) {
 		ps.add(key+".template", "%q is not a template name (lowercase letters, digits, - and _)", st.Template)
 	}
 	if st.To == "" {
-		st.To = "customer"
+		st.To = core.ToCustomer
 	}
-	oneOf(ps, key+".to", st.To, recipients)
+	oneOf(ps, key+".to", st.To, core.Recipients)
 	for i, w := range st.When {
-		oneOf(ps, indexKey(key+".when", i), w, conditions)
+		oneOf(ps, indexKey(key+".when", i), w, core.Conditions)
+	}
+	if st.Asks != core.AsksNothing {
+		oneOf(ps, key+".asks", st.Asks, []core.Asks{core.AsksRating})
 	}
 }
 
-func oneOf(ps *problems, key, v string, allowed []string) {
+func oneOf[T ~string](ps *problems, key string, v T, allowed []T) {
 	if !slices.Contains(allowed, v) {
-		ps.add(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
+		ps.add(key, "%q is not one of %s", v, join(allowed))
 	}
+}
+
+// join lists allowed values for a message: "a, b, c".
+func join[T ~string](vs []T) string {
+	ss := make([]string, len(vs))
+	for i, v := range vs {
+		ss[i] = string(v)
+	}
+	return strings.Join(ss, ", ")
 }
 
 func positive(ps *problems, key string, d Duration) {

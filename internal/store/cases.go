@@ -5,31 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
+
+	"github.com/followupd/followupd/internal/core"
 )
-
-// Case is a complaint being handled.
-type Case struct {
-	ID         int64
-	CustomerID int64
-	Email      string
-	Name       string
-	MessageID  int64 // the complaint that opened it
-	Subject    string
-	Opened     time.Time
-	Resolved   time.Time // zero while open
-	ResolvedBy string    // tag | command | owner-reply
-	OwnerLast  time.Time // the owner last answered this customer
-}
-
-// Open reports whether the case is still open.
-func (c Case) Open() bool { return c.Resolved.IsZero() }
 
 const caseSelect = `SELECT k.id, k.customer_id, c.email, c.name, COALESCE(k.message_id, 0), k.subject, k.opened, k.resolved, k.resolved_by, c.last_owner
 	FROM cases k JOIN customers c ON c.id = k.customer_id`
 
-func scanCase(row rowScanner) (*Case, error) {
-	var k Case
+func scanCase(row rowScanner) (*core.Case, error) {
+	var k core.Case
 	var opened, resolved, owner int64
 	if err := row.Scan(&k.ID, &k.CustomerID, &k.Email, &k.Name, &k.MessageID, &k.Subject, &opened, &resolved, &k.ResolvedBy, &owner); err != nil {
 		return nil, err
@@ -38,7 +22,7 @@ func scanCase(row rowScanner) (*Case, error) {
 	return &k, nil
 }
 
-func openCaseOf(ctx context.Context, q querier, customerID int64) (*Case, error) {
+func openCaseOf(ctx context.Context, q querier, customerID int64) (*core.Case, error) {
 	k, err := scanCase(q.QueryRowContext(ctx, caseSelect+` WHERE k.customer_id = ? AND k.resolved = 0`, customerID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -50,11 +34,13 @@ func openCaseOf(ctx context.Context, q querier, customerID int64) (*Case, error)
 }
 
 // OpenCaseOf returns the customer's open case, or nil.
-func (t *Tx) OpenCaseOf(customerID int64) (*Case, error) { return openCaseOf(t.ctx, t.tx, customerID) }
+func (t *Tx) OpenCaseOf(customerID int64) (*core.Case, error) {
+	return openCaseOf(t.ctx, t.tx, customerID)
+}
 
 // OpenCase opens a case for the customer, or returns the one already open
 // (a second complaint joins it); opened reports whether it is new.
-func (t *Tx) OpenCase(customerID, messageID int64, subject string) (k *Case, opened bool, err error) {
+func (t *Tx) OpenCase(customerID, messageID int64, subject string) (k *core.Case, opened bool, err error) {
 	if k, err := t.OpenCaseOf(customerID); err != nil || k != nil {
 		return k, false, err
 	}
@@ -67,7 +53,7 @@ func (t *Tx) OpenCase(customerID, messageID int64, subject string) (k *Case, ope
 }
 
 // ResolveCase resolves the customer's open case, if any, and returns it.
-func (t *Tx) ResolveCase(customerID int64, by string) (*Case, error) {
+func (t *Tx) ResolveCase(customerID int64, by core.Actor) (*core.Case, error) {
 	k, err := t.OpenCaseOf(customerID)
 	if err != nil || k == nil {
 		return nil, err
@@ -85,12 +71,14 @@ func (t *Tx) ResolveCase(customerID int64, by string) (*Case, error) {
 }
 
 // Case returns a case by id.
-func (s *Store) Case(ctx context.Context, id int64) (*Case, error) { return caseByID(ctx, s.db, id) }
+func (s *Store) Case(ctx context.Context, id int64) (*core.Case, error) {
+	return caseByID(ctx, s.db, id)
+}
 
 // Case returns a case by id inside the transaction.
-func (t *Tx) Case(id int64) (*Case, error) { return caseByID(t.ctx, t.tx, id) }
+func (t *Tx) Case(id int64) (*core.Case, error) { return caseByID(t.ctx, t.tx, id) }
 
-func caseByID(ctx context.Context, q querier, id int64) (*Case, error) {
+func caseByID(ctx context.Context, q querier, id int64) (*core.Case, error) {
 	k, err := scanCase(q.QueryRowContext(ctx, caseSelect+` WHERE k.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("case %d: %w", id, ErrNotFound)
@@ -99,17 +87,17 @@ func caseByID(ctx context.Context, q querier, id int64) (*Case, error) {
 }
 
 // OpenCases returns every open case, oldest first.
-func (s *Store) OpenCases(ctx context.Context) ([]*Case, error) {
+func (s *Store) OpenCases(ctx context.Context) ([]*core.Case, error) {
 	return s.cases(ctx, "open cases", ` WHERE k.resolved = 0 ORDER BY k.opened`)
 }
 
 // cases runs a query over cases; what names it in errors.
-func (s *Store) cases(ctx context.Context, what, where string, args ...any) ([]*Case, error) {
+func (s *Store) cases(ctx context.Context, what, where string, args ...any) ([]*core.Case, error) {
 	rows, err := s.db.QueryContext(ctx, caseSelect+where, args...)
 	return collect(rows, err, what, scanCase)
 }
 
 // OpenCaseOf returns the customer's open case, or nil.
-func (s *Store) OpenCaseOf(ctx context.Context, customerID int64) (*Case, error) {
+func (s *Store) OpenCaseOf(ctx context.Context, customerID int64) (*core.Case, error) {
 	return openCaseOf(ctx, s.db, customerID)
 }

@@ -7,51 +7,32 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
-// Customer is what the store remembers about one address.
-type Customer struct {
-	ID           int64
-	Email        string // lower-cased
-	Name         string
-	FirstContact time.Time
-	LastContact  time.Time
-	LastInbound  time.Time // they last wrote
-	LastOwner    time.Time // the owner last answered them
-	LastAuto     time.Time // followupd last sent them something
-	InboundSeq   int64     // the id of the newest message they wrote
-	OwnerSeq     int64     // the id of the newest message by which the owner answered them
-	Contacts     int
-	Purchases    int
-	VIP          bool
-	OptedOut     time.Time // zero: not opted out
-	OptOutWhy    string
-	Bouncing     time.Time // zero: not bouncing
-	BounceWhy    string
-}
-
-// FirstTime reports whether this is someone who wrote once and never bought.
-func (c Customer) FirstTime() bool { return c.Contacts <= 1 && c.Purchases == 0 }
-
 const customerColumns = `c.id, c.email, c.name, c.first_contact, c.last_contact, c.last_inbound, c.last_owner, c.last_auto,
-	c.inbound_seq, c.owner_seq, c.contacts, c.purchases, c.vip, c.opted_out, c.opt_out_why, c.bouncing, c.bounce_why`
+	c.inbound_seq, c.owner_seq, c.contacts, c.purchases, c.vip, c.opted_out, c.opt_out_why, c.bouncing, c.bounce_why,
+	c.language, c.language_by_owner`
 
 // customerDest returns scan destinations for customerColumns and a func
 // that converts the times once scanned.
-func customerDest(c *Customer) ([]any, func()) {
+func customerDest(c *core.Customer) ([]any, func()) {
 	var first, last, in, owner, auto, opted, bouncing int64
-	var vip int
+	var vip, langByOwner int
+	var lang string
 	dest := []any{&c.ID, &c.Email, &c.Name, &first, &last, &in, &owner, &auto,
-		&c.InboundSeq, &c.OwnerSeq, &c.Contacts, &c.Purchases, &vip, &opted, &c.OptOutWhy, &bouncing, &c.BounceWhy}
+		&c.InboundSeq, &c.OwnerSeq, &c.Contacts, &c.Purchases, &vip, &opted, &c.OptOutWhy, &bouncing, &c.BounceWhy,
+		&lang, &langByOwner}
 	return dest, func() {
 		c.FirstContact, c.LastContact, c.LastInbound = fromUnix(first), fromUnix(last), fromUnix(in)
 		c.LastOwner, c.LastAuto, c.OptedOut, c.Bouncing = fromUnix(owner), fromUnix(auto), fromUnix(opted), fromUnix(bouncing)
-		c.VIP = vip != 0
+		c.VIP, c.Language, c.LanguageByOwner = vip != 0, core.Lang(lang), langByOwner != 0
 	}
 }
 
-func scanCustomer(row rowScanner) (Customer, error) {
-	var c Customer
+func scanCustomer(row rowScanner) (core.Customer, error) {
+	var c core.Customer
 	dest, done := customerDest(&c)
 	err := row.Scan(dest...)
 	done()
@@ -61,7 +42,7 @@ func scanCustomer(row rowScanner) (Customer, error) {
 // ErrNotFound is returned when a customer, case or follow-up does not exist.
 var ErrNotFound = errors.New("not found")
 
-func customerByEmail(ctx context.Context, q querier, email string) (Customer, error) {
+func customerByEmail(ctx context.Context, q querier, email string) (core.Customer, error) {
 	c, err := scanCustomer(q.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers c WHERE c.email = ?`, strings.ToLower(strings.TrimSpace(email))))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("customer %s: %w", email, ErrNotFound)
@@ -73,18 +54,20 @@ func customerByEmail(ctx context.Context, q querier, email string) (Customer, er
 }
 
 // Customer returns the customer with this address.
-func (s *Store) Customer(ctx context.Context, email string) (Customer, error) {
+func (s *Store) Customer(ctx context.Context, email string) (core.Customer, error) {
 	return customerByEmail(ctx, s.db, email)
 }
 
 // Customer returns the customer with this address, inside the transaction.
-func (t *Tx) Customer(email string) (Customer, error) { return customerByEmail(t.ctx, t.tx, email) }
+func (t *Tx) Customer(email string) (core.Customer, error) {
+	return customerByEmail(t.ctx, t.tx, email)
+}
 
 // TouchCustomer records a contact with email at time at, creating the
 // customer if new and keeping the latest non-empty name. inbound says the
 // customer wrote it themselves (or the owner forwarded what they wrote).
 // It returns the customer as it is after the change.
-func (t *Tx) TouchCustomer(email, name string, at time.Time, inbound bool) (Customer, error) {
+func (t *Tx) TouchCustomer(email, name string, at time.Time, inbound bool) (core.Customer, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if at.IsZero() {
 		at = t.now
@@ -104,7 +87,7 @@ func (t *Tx) TouchCustomer(email, name string, at time.Time, inbound bool) (Cust
 			last_inbound = MAX(last_inbound, excluded.last_inbound)`,
 		email, name, unix(at), unix(at), in, n)
 	if err != nil {
-		return Customer{}, fmt.Errorf("record customer %s: %w", email, err)
+		return core.Customer{}, fmt.Errorf("record customer %s: %w", email, err)
 	}
 	return customerByEmail(t.ctx, t.tx, email)
 }
@@ -143,6 +126,14 @@ func (t *Tx) SetVIP(id int64) error {
 	return wrap(err, "mark vip")
 }
 
+// SetLanguage records the language customer id writes in; byOwner says
+// the owner set it, after which only the owner changes it.
+func (t *Tx) SetLanguage(id int64, lang core.Lang, byOwner bool) error {
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE customers SET language = ?, language_by_owner = MAX(language_by_owner, ?)
+		WHERE id = ? AND (? = 1 OR language_by_owner = 0)`, lang, b2i(byOwner), id, b2i(byOwner))
+	return wrap(err, "set language")
+}
+
 // AddPurchase counts a purchase for customer id.
 func (t *Tx) AddPurchase(id int64) error {
 	_, err := t.tx.ExecContext(t.ctx, `UPDATE customers SET purchases = purchases + 1 WHERE id = ?`, id)
@@ -160,7 +151,7 @@ func (t *Tx) OptOut(email, why string) (int, error) {
 	if _, err := t.tx.ExecContext(t.ctx, `UPDATE customers SET opted_out = ?, opt_out_why = ? WHERE id = ? AND opted_out = 0`, unix(t.now), why, c.ID); err != nil {
 		return 0, wrap(err, "opt out")
 	}
-	return t.cancelPending(c.ID, "customer", "opted out: "+why)
+	return t.cancelPending(c.ID, core.ToCustomer, "opted out: "+why)
 }
 
 // MarkBouncing marks the address as bouncing (permanently undeliverable)
@@ -173,7 +164,7 @@ func (t *Tx) MarkBouncing(email, why string) (int, error) {
 	if _, err := t.tx.ExecContext(t.ctx, `UPDATE customers SET bouncing = ?, bounce_why = ? WHERE id = ? AND bouncing = 0`, unix(t.now), why, c.ID); err != nil {
 		return 0, wrap(err, "mark bouncing")
 	}
-	return t.cancelPending(c.ID, "customer", "address bounces: "+why)
+	return t.cancelPending(c.ID, core.ToCustomer, "address bounces: "+why)
 }
 
 // ClearBouncing takes back the bouncing mark of customer id (the owner
@@ -198,7 +189,7 @@ func (t *Tx) CancelOnReply(customerID, seq int64) (int, error) {
 
 // cancelPending cancels the pending follow-ups of a customer to recipient
 // ("" = all).
-func (t *Tx) cancelPending(customerID int64, recipient, why string) (int, error) {
+func (t *Tx) cancelPending(customerID int64, recipient core.Recipient, why string) (int, error) {
 	res, err := t.tx.ExecContext(t.ctx, `UPDATE followups SET state = 'cancelled', last_error = ?
 		WHERE customer_id = ? AND state = 'pending' AND (? = '' OR recipient = ?)`, why, customerID, recipient, recipient)
 	if err != nil {

@@ -7,48 +7,17 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/followupd/followupd/internal/core"
 )
-
-// Follow-up states.
-const (
-	StatePending   = "pending"   // waiting for its time
-	StateSending   = "sending"   // claimed: an SMTP attempt is (or was) under way
-	StateSent      = "sent"      // the SMTP server accepted it
-	StateFailed    = "failed"    // given up: permanent error or retries exhausted
-	StateCancelled = "cancelled" // no longer wanted (opt-out, reply, owner, bounce)
-	StateSkipped   = "skipped"   // its conditions did not hold when due, or too late
-	StateDoubt     = "doubt"     // a send was interrupted: it may or may not have gone out
-)
-
-// States lists every follow-up state.
-var States = []string{StatePending, StateSending, StateSent, StateFailed, StateCancelled, StateSkipped, StateDoubt}
-
-// NewFollowup is a planned follow-up.
-type NewFollowup struct {
-	CustomerID  int64
-	TriggerKey  string // unique per event: "m:<message id>", "r:<case id>", "q:<customer id>:<unix>"
-	Event       string
-	TriggerTime time.Time
-	TriggerSeq  int64 // the newest message id at the trigger (the trigger message's own id)
-	ThreadID    int64 // the customer's message to answer, 0 if none
-	CaseID      int64
-	Sequence    string
-	Step        int
-	Template    string
-	Recipient   string // customer | owner
-	Conditions  []string
-	StopOnReply bool
-	FirstTime   bool
-	Due         time.Time
-}
 
 // PlanFollowup records a planned follow-up unless the same trigger and step
 // was planned before; planning twice plans nothing new. It reports whether
 // a row was added.
-func (t *Tx) PlanFollowup(f NewFollowup) (bool, error) {
+func (t *Tx) PlanFollowup(f core.Followup) (bool, error) {
 	rcpt := f.Recipient
 	if rcpt == "" {
-		rcpt = "customer"
+		rcpt = core.ToCustomer
 	}
 	if f.TriggerSeq == 0 {
 		var err error
@@ -60,8 +29,8 @@ func (t *Tx) PlanFollowup(f NewFollowup) (bool, error) {
 		sequence, step, template, recipient, conditions, stop_on_reply, first_time, due, not_before, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(trigger_key, sequence, step) DO NOTHING`,
-		f.CustomerID, f.TriggerKey, f.Event, unix(f.TriggerTime), f.TriggerSeq, nullID(f.ThreadID), nullID(f.CaseID),
-		f.Sequence, f.Step, f.Template, rcpt, strings.Join(f.Conditions, " "), b2i(f.StopOnReply), b2i(f.FirstTime),
+		f.CustomerID, f.TriggerKey, f.Event, unix(f.TriggerTime), f.TriggerSeq, nullID(f.Thread.ID), nullID(f.CaseID),
+		f.Sequence, f.Step, f.Template, rcpt, joinConditions(f.Conditions), b2i(f.StopOnReply), b2i(f.FirstTime),
 		unix(f.Due), unix(f.Due), unix(t.now))
 	if err != nil {
 		return false, fmt.Errorf("plan follow-up %s/%d: %w", f.Sequence, f.Step, err)
@@ -70,71 +39,54 @@ func (t *Tx) PlanFollowup(f NewFollowup) (bool, error) {
 	return n > 0, err
 }
 
-// Followup is a planned follow-up with what sending it needs to know.
-type Followup struct {
-	ID            int64
-	TriggerKey    string
-	Event         string
-	TriggerTime   time.Time
-	TriggerSeq    int64
-	Sequence      string
-	Step          int
-	Template      string
-	Recipient     string // customer | owner
-	Conditions    []string
-	StopOnReply   bool
-	FirstTime     bool
-	Due           time.Time
-	NotBefore     time.Time
-	State         string
-	Attempts      int
-	SMTPMessageID string
-	Variant       string
-	LastError     string
-	Created       time.Time
-	Dot           time.Time // the final dot was about to be written; zero if not
-	Sent          time.Time
-
-	Customer Customer
-	// The customer's message the follow-up answers, if any.
-	ThreadID       int64
-	ThreadMsgID    string // its Message-ID header
-	ThreadSubject  string
-	ThreadDate     time.Time
-	ThreadCategory string
-	ThreadExcerpt  string
-	// The case it is about, if any.
-	CaseID int64
-}
-
 const followupSelect = `SELECT f.id, f.trigger_key, f.event, f.trigger_time, f.trigger_seq, f.sequence, f.step, f.template, f.recipient,
 	f.conditions, f.stop_on_reply, f.first_time, f.due, f.not_before, f.state, f.attempts, f.smtp_message_id, f.variant,
 	f.last_error, f.created, f.dot, f.sent, COALESCE(f.thread_id, 0), COALESCE(m.header_msgid, ''), COALESCE(m.subject, ''),
 	COALESCE(m.date, 0), COALESCE(m.category, ''), COALESCE(m.excerpt, ''), COALESCE(f.case_id, 0), ` + customerColumns + `
 	FROM followups f JOIN customers c ON c.id = f.customer_id LEFT JOIN messages m ON m.id = f.thread_id`
 
-func scanFollowup(row rowScanner) (*Followup, error) {
-	var f Followup
+func scanFollowup(row rowScanner) (*core.Followup, error) {
+	var f core.Followup
 	var trig, due, notBefore, created, dot, sent, tdate int64
 	var stop, first int
 	var conds string
 	dest := []any{&f.ID, &f.TriggerKey, &f.Event, &trig, &f.TriggerSeq, &f.Sequence, &f.Step, &f.Template, &f.Recipient,
 		&conds, &stop, &first, &due, &notBefore, &f.State, &f.Attempts, &f.SMTPMessageID, &f.Variant,
-		&f.LastError, &created, &dot, &sent, &f.ThreadID, &f.ThreadMsgID, &f.ThreadSubject, &tdate, &f.ThreadCategory, &f.ThreadExcerpt, &f.CaseID}
+		&f.LastError, &created, &dot, &sent, &f.Thread.ID, &f.Thread.MessageID, &f.Thread.Subject, &tdate, &f.Thread.Category,
+		&f.Thread.Excerpt, &f.CaseID}
 	cdest, done := customerDest(&f.Customer)
 	if err := row.Scan(append(dest, cdest...)...); err != nil {
 		return nil, err
 	}
 	done()
 	f.TriggerTime, f.Due, f.NotBefore = fromUnix(trig), fromUnix(due), fromUnix(notBefore)
-	f.Created, f.Dot, f.Sent, f.ThreadDate = fromUnix(created), fromUnix(dot), fromUnix(sent), fromUnix(tdate)
-	f.Conditions = strings.Fields(conds)
+	f.Created, f.Dot, f.Sent, f.Thread.Date = fromUnix(created), fromUnix(dot), fromUnix(sent), fromUnix(tdate)
+	f.Conditions = splitConditions(conds)
+	f.CustomerID = f.Customer.ID
 	f.StopOnReply, f.FirstTime = stop != 0, first != 0
 	return &f, nil
 }
 
+// joinConditions and splitConditions map a step's conditions to their
+// column, space-separated.
+func joinConditions(cs []core.Condition) string {
+	ss := make([]string, len(cs))
+	for i, c := range cs {
+		ss[i] = string(c)
+	}
+	return strings.Join(ss, " ")
+}
+
+func splitConditions(s string) []core.Condition {
+	var out []core.Condition
+	for _, f := range strings.Fields(s) {
+		out = append(out, core.Condition(f))
+	}
+	return out
+}
+
 // Followup returns one follow-up by id.
-func (s *Store) Followup(ctx context.Context, id int64) (*Followup, error) {
+func (s *Store) Followup(ctx context.Context, id int64) (*core.Followup, error) {
 	f, err := scanFollowup(s.db.QueryRowContext(ctx, followupSelect+` WHERE f.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("follow-up %d: %w", id, ErrNotFound)
@@ -183,7 +135,7 @@ func (s *Store) NextReadyIn(ctx context.Context, part Part) (at time.Time, ok bo
 // transaction it counts the attempt, marks it sending and fixes its
 // Message-ID (newID is called only for a follow-up that has none yet, so a
 // retry keeps the first one). It returns nil when nothing is ready.
-func (s *Store) ClaimReady(ctx context.Context, now time.Time, newID func() string) (*Followup, error) {
+func (s *Store) ClaimReady(ctx context.Context, now time.Time, newID func() string) (*core.Followup, error) {
 	fs, err := s.ClaimReadyBatch(ctx, now, 1, Part{}, newID)
 	if err != nil || len(fs) == 0 {
 		return nil, err
@@ -196,7 +148,7 @@ func (s *Store) ClaimReady(ctx context.Context, now time.Time, newID func() stri
 // follow-up that is never sent must be given back with Release; after a
 // crash it is found "sending" without its final dot, and is safe to send
 // again.
-func (s *Store) ClaimReadyBatch(ctx context.Context, now time.Time, n int, part Part, newID func() string) ([]*Followup, error) {
+func (s *Store) ClaimReadyBatch(ctx context.Context, now time.Time, n int, part Part, newID func() string) ([]*core.Followup, error) {
 	ctx = context.WithoutCancel(ctx) // see uninterrupted
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -209,7 +161,7 @@ func (s *Store) ClaimReadyBatch(ctx context.Context, now time.Time, n int, part 
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
-	var out []*Followup
+	var out []*core.Followup
 	for rows.Next() {
 		f, err := scanFollowup(rows)
 		if err != nil {
@@ -234,7 +186,7 @@ func (s *Store) ClaimReadyBatch(ctx context.Context, now time.Time, n int, part 
 			return nil, fmt.Errorf("claim %d: %w", f.ID, err)
 		}
 		// What the row now says, without reading it again.
-		f.State, f.Attempts = StateSending, f.Attempts+1
+		f.State, f.Attempts = core.Sending, f.Attempts+1
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
@@ -258,36 +210,36 @@ func (s *Store) Release(ctx context.Context, ids []int64) error {
 // variant of the template it carried; for customer mail a trigger records
 // in the same statement when the customer last got an automatic email.
 func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, variant string) error {
-	return setState(ctx, s.db, id, StateSent, `sent = ?, variant = ?, last_error = ''`, unix(now), variant)
+	return setState(ctx, s.db, id, core.Sent, `sent = ?, variant = ?, last_error = ''`, unix(now), variant)
 }
 
 // MarkFailed gives up on follow-up id with the reason (the server's reply).
 func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
-	return setState(ctx, s.db, id, StateFailed, `last_error = ?`, reason)
+	return setState(ctx, s.db, id, core.Failed, `last_error = ?`, reason)
 }
 
 // MarkDoubt records that follow-up id may or may not have been delivered;
 // it is not retried without the owner's word.
 func (s *Store) MarkDoubt(ctx context.Context, id int64, reason string) error {
-	return setState(ctx, s.db, id, StateDoubt, `last_error = ?`, reason)
+	return setState(ctx, s.db, id, core.Doubt, `last_error = ?`, reason)
 }
 
 // Skip records that follow-up id will not be sent, and why (its conditions
 // did not hold when it fell due, or it was too late).
 func (s *Store) Skip(ctx context.Context, id int64, reason string) error {
-	return setState(ctx, s.db, id, StateSkipped, `last_error = ?`, reason)
+	return setState(ctx, s.db, id, core.Skipped, `last_error = ?`, reason)
 }
 
 // Cancel cancels follow-up id with a reason, unless it was already sent.
 func (s *Store) Cancel(ctx context.Context, id int64, reason string) error {
-	return setState(ctx, s.db, id, StateCancelled, `last_error = ?`, reason)
+	return setState(ctx, s.db, id, core.Cancelled, `last_error = ?`, reason)
 }
 
 // Reschedule puts a claimed follow-up back in the queue, ready at next,
 // keeping its attempt count and Message-ID (a temporary failure, or a
 // send interrupted before its final dot). reason says why.
 func (s *Store) Reschedule(ctx context.Context, id int64, next time.Time, reason string) error {
-	return setState(ctx, s.db, id, StatePending, `not_before = ?, last_error = ?, dot = 0`, unix(next), reason)
+	return setState(ctx, s.db, id, core.Pending, `not_before = ?, last_error = ?, dot = 0`, unix(next), reason)
 }
 
 // MarkDot records, before the final dot of DATA is written, that from now
@@ -307,7 +259,7 @@ func (s *Store) MarkDot(ctx context.Context, id int64, now time.Time) error {
 // Wait puts a claimed follow-up back without counting the claim as a send
 // attempt: a gate (send hours, throttle, open case) holds it until next.
 func (s *Store) Wait(ctx context.Context, id int64, next time.Time, reason string) error {
-	return setState(ctx, s.db, id, StatePending, `not_before = ?, last_error = ?, attempts = MAX(attempts - 1, 0)`, unix(next), "waits: "+reason)
+	return setState(ctx, s.db, id, core.Pending, `not_before = ?, last_error = ?, attempts = MAX(attempts - 1, 0)`, unix(next), "waits: "+reason)
 }
 
 // Retry re-queues a failed, in-doubt, skipped or cancelled follow-up to
@@ -331,7 +283,7 @@ func retry(ctx context.Context, e execer, id int64, now time.Time) error {
 	return nil
 }
 
-func setState(ctx context.Context, e execer, id int64, state, set string, args ...any) error {
+func setState(ctx context.Context, e execer, id int64, state core.State, set string, args ...any) error {
 	args = append([]any{state}, args...)
 	args = append(args, id)
 	res, err := e.ExecContext(ctx, `UPDATE followups SET state = ?, `+set+` WHERE id = ? AND state <> 'sent'`, args...)
@@ -346,7 +298,7 @@ func setState(ctx context.Context, e execer, id int64, state, set string, args .
 
 // Interrupted returns the follow-ups a previous run left "sending": it
 // stopped between claiming them and recording the outcome.
-func (s *Store) Interrupted(ctx context.Context) ([]*Followup, error) {
+func (s *Store) Interrupted(ctx context.Context) ([]*core.Followup, error) {
 	return s.followups(ctx, ` WHERE f.state = 'sending' ORDER BY f.id`)
 }
 
@@ -365,7 +317,7 @@ func (s *Store) Variants(ctx context.Context, customerID int64, template string)
 	return collect(rows, err, "variants", func(r rowScanner) (v string, err error) { return v, r.Scan(&v) })
 }
 
-func (s *Store) followups(ctx context.Context, where string, args ...any) ([]*Followup, error) {
+func (s *Store) followups(ctx context.Context, where string, args ...any) ([]*core.Followup, error) {
 	rows, err := s.db.QueryContext(ctx, followupSelect+where, args...)
 	return collect(rows, err, "follow-ups", scanFollowup)
 }

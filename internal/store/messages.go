@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 // MessageRecord is one message as the ingest records it.
@@ -15,9 +17,9 @@ type MessageRecord struct {
 	UID         uint32
 	Key         string // Message-ID, or a content hash when there is none
 	HeaderMsgID string
-	CustomerID  int64  // 0: none (skipped, unattributed)
-	Kind        string // customer | reply | forward | owner-reply | owner-command | unattributed | bounce | auto | self | malformed
-	Category    string
+	CustomerID  int64 // 0: none (skipped, unattributed)
+	Kind        core.Kind
+	Category    core.Category
 	Rule        string
 	Tags        []string
 	Subject     string
@@ -30,6 +32,13 @@ type MessageRecord struct {
 	Error       string
 	Review      bool
 	FollowupID  int64 // the follow-up it replies to, 0 if none
+	// How the customer's words were read: their language, whether the
+	// reading was unsure, its evidence (JSON), and why a first contact
+	// got no answer at all.
+	Language   core.Lang
+	Unsure     bool
+	Evidence   string
+	Unanswered string
 }
 
 // HasMessage reports whether a message with this key was recorded before.
@@ -53,50 +62,38 @@ func nullID(id int64) any {
 func (t *Tx) InsertMessage(m MessageRecord) (int64, error) {
 	kind := m.Kind
 	if kind == "" {
-		kind = "customer"
+		kind = core.KindCustomer
 	}
 	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO messages(mailbox, uidvalidity, uid, message_key, header_msgid,
 		customer_id, kind, category, rule, tags, subject, from_addr, excerpt, date, arrived, ingested, history, skip_reason, error,
-		review, followup_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		review, followup_id, language, unsure, evidence, unanswered)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.Mailbox, m.UIDValidity, m.UID, m.Key, m.HeaderMsgID, nullID(m.CustomerID), kind, m.Category, m.Rule,
 		strings.Join(m.Tags, " "), m.Subject, m.From, m.Excerpt, unix(m.Date), unix(m.Arrived), unix(t.now), b2i(m.History),
-		m.SkipReason, m.Error, b2i(m.Review), nullID(m.FollowupID))
+		m.SkipReason, m.Error, b2i(m.Review), nullID(m.FollowupID), m.Language, b2i(m.Unsure), m.Evidence, m.Unanswered)
 	if err != nil {
 		return 0, fmt.Errorf("record message uid %d: %w", m.UID, err)
 	}
 	return res.LastInsertId()
 }
 
-// SentRef is a follow-up that a message may reply to.
-type SentRef struct {
-	ID         int64
-	CustomerID int64
-	Template   string
-	Sequence   string
-	CaseID     int64
-}
-
 // FollowupByMessageID finds the follow-up whose Message-ID is one of ids
-// (a reply's In-Reply-To and References, newest last); the newest match wins.
-func (t *Tx) FollowupByMessageID(ids []string) (*SentRef, error) {
+// (a reply's In-Reply-To and References, newest last); the newest match
+// wins. It returns nil when none is ours.
+func (t *Tx) FollowupByMessageID(ids []string) (*core.Followup, error) {
 	for i := len(ids) - 1; i >= 0; i-- {
 		id := strings.Trim(strings.TrimSpace(ids[i]), "<>")
 		if id == "" {
 			continue
 		}
-		var r SentRef
-		var caseID sql.NullInt64
-		err := t.tx.QueryRowContext(t.ctx, `SELECT id, customer_id, template, sequence, case_id FROM followups WHERE smtp_message_id = ? AND smtp_message_id <> ''`, id).
-			Scan(&r.ID, &r.CustomerID, &r.Template, &r.Sequence, &caseID)
+		f, err := scanFollowup(t.tx.QueryRowContext(t.ctx, followupSelect+` WHERE f.smtp_message_id = ? AND f.smtp_message_id <> ''`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("look up follow-up by message id: %w", err)
 		}
-		r.CaseID = caseID.Int64
-		return &r, nil
+		return f, nil
 	}
 	return nil, nil
 }
@@ -111,7 +108,7 @@ func (t *Tx) OwnerThread(ids []string) (bool, error) {
 			continue
 		}
 		var n int
-		err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM messages WHERE message_key = ? AND kind = 'owner-reply'`, id).Scan(&n)
+		err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM messages WHERE message_key = ? AND kind = ?`, id, core.KindOwnerReply).Scan(&n)
 		if err != nil {
 			return false, fmt.Errorf("look up thread: %w", err)
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 func TestConnectionsRunWithThePlannerStabilityGuarantee(t *testing.T) {
@@ -28,8 +30,8 @@ func seedDue(tb testing.TB, s *Store, n int, due time.Time) {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.PlanFollowup(NewFollowup{CustomerID: c.ID, TriggerKey: fmt.Sprintf("m:%d", id), Event: "inquiry", TriggerTime: t0,
-				TriggerSeq: id, ThreadID: id, Sequence: "new-contact", Template: "thank-you", Recipient: "customer", Due: due}); err != nil {
+			if _, err := tx.PlanFollowup(core.Followup{CustomerID: c.ID, TriggerKey: fmt.Sprintf("m:%d", id), Event: "inquiry", TriggerTime: t0,
+				TriggerSeq: id, Thread: core.Thread{ID: id}, Sequence: "new-contact", Template: "thank-you", Recipient: "customer", Due: due}); err != nil {
 				return err
 			}
 		}
@@ -84,7 +86,7 @@ func TestPartsSplitFollowUpsByCustomer(t *testing.T) {
 	seedDue(t, s, 10, t0)
 	n := 0
 	newID := func() string { n++; return fmt.Sprintf("fu.%d@shop.test", n) }
-	claimAll := func(p Part) []*Followup {
+	claimAll := func(p Part) []*core.Followup {
 		fs, err := s.ClaimReadyBatch(ctx, t0, 100, p, newID)
 		if err != nil {
 			t.Fatal(err)
@@ -128,7 +130,7 @@ func TestSentToACustomerRecordsTheirLastAutomaticMail(t *testing.T) {
 	seedDue(t, s, 2, t0)
 	// Customer 2 also has a follow-up for the owner about them.
 	err := s.Update(ctx, t0, func(tx *Tx) error {
-		_, err := tx.PlanFollowup(NewFollowup{CustomerID: 2, TriggerKey: "r:1", Event: "complaint", TriggerTime: t0,
+		_, err := tx.PlanFollowup(core.Followup{CustomerID: 2, TriggerKey: "r:1", Event: "complaint", TriggerTime: t0,
 			Sequence: "owner-alert", Template: "owner-alert", Recipient: "owner", Due: t0})
 		return err
 	})
@@ -140,7 +142,7 @@ func TestSentToACustomerRecordsTheirLastAutomaticMail(t *testing.T) {
 		t.Fatalf("claimed %d, %v; want 3", len(fs), err)
 	}
 	sentAt := t0.Add(time.Hour)
-	var first *Followup // customer 1's
+	var first *core.Followup // customer 1's
 	for _, f := range fs {
 		if f.Customer.ID == 1 {
 			first = f

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 // Stats are the counts `followupd status` shows.
@@ -14,14 +16,14 @@ type Stats struct {
 	Malformed int // messages recorded with a parse error
 	Review    int // messages kept for the owner's review
 	OpenCases int
-	Followups map[string]int
+	Followups map[core.State]int
 	LastSync  time.Time // the latest sync of any mailbox; zero if never
 }
 
 // Stats counts customers, messages and follow-ups by state.
 func (s *Store) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Followups: map[string]int{}}
-	for _, state := range States {
+	st := Stats{Followups: map[core.State]int{}}
+	for _, state := range core.States {
 		st.Followups[state] = 0
 	}
 	var synced int64
@@ -43,7 +45,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var state string
+		var state core.State
 		var n int
 		if err := rows.Scan(&state, &n); err != nil {
 			return st, fmt.Errorf("stats: %w", err)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 var t0 = time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
@@ -73,7 +75,7 @@ func ingestOne(t *testing.T, s *Store, uid uint32, key string, due time.Time) (m
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := NewFollowup{CustomerID: c.ID, TriggerKey: fmt.Sprintf("m:%d", id), Event: "inquiry", TriggerTime: t0, ThreadID: id,
+	plan := core.Followup{CustomerID: c.ID, TriggerKey: fmt.Sprintf("m:%d", id), Event: "inquiry", TriggerTime: t0, Thread: core.Thread{ID: id},
 		Sequence: "new-contact", Step: 0, Template: "thank-you", StopOnReply: true, Due: due}
 	added, err = tx.PlanFollowup(plan)
 	if err != nil {
@@ -111,7 +113,7 @@ func TestIngestRecordsCustomerMessageAndCheckpointTogether(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Customers != 1 || st.Messages != 1 || st.Followups[StatePending] != 1 {
+	if st.Customers != 1 || st.Messages != 1 || st.Followups[core.Pending] != 1 {
 		t.Errorf("stats = %+v, want 1 customer, 1 message, 1 pending", st)
 	}
 	if !st.LastSync.Equal(t0) {
@@ -150,7 +152,7 @@ func TestClaimFixesMessageIDAndRetryKeepsIt(t *testing.T) {
 	if err != nil || f == nil {
 		t.Fatalf("claim = %v, %v", f, err)
 	}
-	if f.State != StateSending || f.Attempts != 1 || f.SMTPMessageID != "id1@shop.test" || f.Customer.Email != "ana@example.com" || f.ThreadMsgID != "a@x" {
+	if f.State != core.Sending || f.Attempts != 1 || f.SMTPMessageID != "id1@shop.test" || f.Customer.Email != "ana@example.com" || f.Thread.MessageID != "a@x" {
 		t.Errorf("claimed = %+v", f)
 	}
 	if f2, _ := s.ClaimReady(ctx, t0.Add(2*time.Hour), newID); f2 != nil {
@@ -186,7 +188,7 @@ func TestInterruptedClaimBecomesDoubtNotResent(t *testing.T) {
 	}
 	// The process dies here; the next start finds the claim.
 	fs, err := s.Interrupted(ctx)
-	if err != nil || len(fs) != 1 || fs[0].State != StateSending {
+	if err != nil || len(fs) != 1 || fs[0].State != core.Sending {
 		t.Fatalf("Interrupted = %v, %v", fs, err)
 	}
 	if err := s.MarkDoubt(ctx, fs[0].ID, "interrupted"); err != nil {
@@ -196,8 +198,8 @@ func TestInterruptedClaimBecomesDoubtNotResent(t *testing.T) {
 		t.Errorf("an in-doubt follow-up was claimed again")
 	}
 	st, _ := s.Stats(ctx)
-	if st.Followups[StateDoubt] != 1 {
-		t.Errorf("doubt count = %d, want 1", st.Followups[StateDoubt])
+	if st.Followups[core.Doubt] != 1 {
+		t.Errorf("doubt count = %d, want 1", st.Followups[core.Doubt])
 	}
 }
 
@@ -233,7 +235,7 @@ func TestSecondComplaintJoinsTheOpenCaseAndResolveWakesWaiters(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	msgID, _ := ingestOne(t, s, 1, "a@x", t0)
-	var first *Case
+	var first *core.Case
 	err := s.Update(ctx, t0, func(tx *Tx) error {
 		c, _ := tx.Customer("ana@example.com")
 		k, opened, err := tx.OpenCase(c.ID, msgID, "Broken bell")
@@ -255,7 +257,7 @@ func TestSecondComplaintJoinsTheOpenCaseAndResolveWakesWaiters(t *testing.T) {
 	if err := s.Wait(ctx, f.ID, t0.Add(6*time.Hour), "open complaint case"); err != nil {
 		t.Fatal(err)
 	}
-	var resolved *Case
+	var resolved *core.Case
 	s.Update(ctx, t0.Add(time.Hour), func(tx *Tx) error {
 		var err error
 		resolved, err = tx.ResolveCase(first.CustomerID, "command")
@@ -282,7 +284,7 @@ func TestReplyFindsTheFollowUpAndCancelsTheRest(t *testing.T) {
 	s.MarkSent(ctx, f.ID, t0, "")
 	// A second, later step is still pending.
 	s.Update(ctx, t0, func(tx *Tx) error {
-		_, err := tx.PlanFollowup(NewFollowup{CustomerID: f.Customer.ID, TriggerKey: f.TriggerKey, Event: "inquiry", TriggerTime: t0,
+		_, err := tx.PlanFollowup(core.Followup{CustomerID: f.Customer.ID, TriggerKey: f.TriggerKey, Event: "inquiry", TriggerTime: t0,
 			Sequence: "new-contact", Step: 1, Template: "check-in", StopOnReply: true, Due: t0.Add(72 * time.Hour)})
 		return err
 	})
@@ -322,7 +324,7 @@ func TestQuietScanMovesPastCustomersAlreadyPlanned(t *testing.T) {
 		s.Update(ctx, t0, func(tx *Tx) error {
 			for _, c := range custs {
 				seen[c.Email] = true
-				if _, err := tx.PlanFollowup(NewFollowup{CustomerID: c.ID, TriggerKey: QuietKey(c.ID, c.LastContact), Event: "quiet",
+				if _, err := tx.PlanFollowup(core.Followup{CustomerID: c.ID, TriggerKey: QuietKey(c.ID, c.LastContact), Event: "quiet",
 					TriggerTime: t0, Sequence: "keep-in-touch", Template: "stay-in-touch", Due: t0}); err != nil {
 					return err
 				}
@@ -362,7 +364,7 @@ func TestBatchClaimAndReleaseKeepEachFollowUpOnce(t *testing.T) {
 	// A follow-up past its final dot is never released.
 	s.MarkDot(ctx, again[0].ID, t0)
 	s.Release(ctx, []int64{again[0].ID})
-	if f, _ := s.Followup(ctx, again[0].ID); f.State != StateSending {
+	if f, _ := s.Followup(ctx, again[0].ID); f.State != core.Sending {
 		t.Errorf("a follow-up past its dot was released: %s", f.State)
 	}
 }
