@@ -1,10 +1,11 @@
-package inbox
+package meaning
 
 import (
 	"regexp"
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // WantsOptOut reports whether the sender's own words (pass OwnText output)
@@ -24,10 +25,10 @@ import (
 // closely by a negation ("I don't want to unsubscribe", "by mistake") does
 // not count. Only the first 8 KiB of ownText are read.
 func WantsOptOut(subject, ownText string) bool {
-	if isOptOutCommand(stripReplyPrefix(capString(subject, 500))) {
+	if isOptOutCommand(stripReplyPrefix(clip(subject, 500))) {
 		return true
 	}
-	own := capString(ownText, 8<<10)
+	own := clip(ownText, 8<<10)
 	if isOptOutCommand(own) {
 		return true
 	}
@@ -228,7 +229,7 @@ func stripReplyPrefix(s string) string {
 func negated(before string) bool {
 	if len(before) > 30 {
 		before = before[len(before)-30:]
-		for len(before) > 0 && !isRuneStart(before[0]) {
+		for len(before) > 0 && !utf8.RuneStart(before[0]) {
 			before = before[1:]
 		}
 	}

@@ -1,0 +1,73 @@
+package meaning
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/followupd/followupd/internal/core"
+)
+
+func TestEveryCueFileCompiles(t *testing.T) {
+	lexs, err := loadLexicons()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range core.Langs {
+		if lexs[string(l)] == nil {
+			t.Errorf("no cue file for %s (lexicon/%s.txt)", l, l)
+		}
+	}
+}
+
+// TestReadDebug prints how READ_TEXT is read: go test -run ReadDebug -v
+// with READ_TEXT (and READ_SUBJECT) set. It checks nothing without them.
+func TestReadDebug(t *testing.T) {
+	text := os.Getenv("READ_TEXT")
+	if text == "" {
+		t.Skip("set READ_TEXT")
+	}
+	r := Read(Input{Subject: os.Getenv("READ_SUBJECT"), Text: strings.ReplaceAll(text, `\n`, "\n")})
+	t.Logf("%s unsure=%v lang=%s/%v scores=%+v", r.Category, r.Unsure, r.Language, r.Confident, r.Scores)
+	for _, e := range r.Evidence {
+		t.Log("  ", e)
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	for _, s := range []string{"", "?", "Where is my order? I ordered three weeks ago.", "Ich warte seit zwei Wochen auf meine Bestellung",
+		strings.Repeat("x", 20000), "don't can't won't n't ' ’", "#### ~~ $$ ^^ ** @@", "😡😡😡 !!!", "\xff\xfe\xfd"} {
+		f.Add("Subject", s)
+	}
+	f.Fuzz(func(t *testing.T, subject, text string) {
+		r := Read(Input{Subject: subject, Text: text})
+		if r.Unsure && r.Category != core.Inquiry {
+			t.Fatalf("unsure reading %s", r.Category)
+		}
+		if !r.Category.Valid() {
+			t.Fatalf("category %q", r.Category)
+		}
+	})
+}
+
+func TestBadInputIsReadNeverDropped(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		subject, text string
+		want          core.Category
+	}{
+		{"an unknown script with a question mark is an inquiry", "在庫", "青い自転車の在庫はありますか？", core.Inquiry},
+		{"Cyrillic with a question mark is an inquiry", "Вопрос", "Здравствуйте, когда вы открыты в субботу?", core.Inquiry},
+		{"an unknown script without one is nothing yet", "", "お世話になっております。", core.Other},
+		{"an empty body reads the subject", "Broken lid on my teapot", "", core.Complaint},
+		{"a subject alone can be a question", "Open on Sunday?", "", core.Inquiry},
+		{"nothing at all", "", "", core.Other},
+		{"a 1 MB single line is read from its start", "", strings.Repeat("Where is my order? I ordered three weeks ago and it still has not arrived. ", 14000), core.Complaint},
+		{"past the first 16 KiB nothing counts", "", strings.Repeat("a ", 9000) + "it arrived broken and I want a refund", core.Other},
+	} {
+		r := Read(Input{Subject: tt.subject, Text: tt.text})
+		if r.Category != tt.want {
+			t.Errorf("%s: %s (unsure %v), want %s; evidence %v", tt.name, r.Category, r.Unsure, tt.want, r.Evidence)
+		}
+	}
+}
