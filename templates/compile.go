@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"path"
+	"slices"
 	"strings"
 	"text/template"
 	"text/template/parse"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 // Set is a loaded, parsed set of templates. It does not change after Load
@@ -17,11 +21,13 @@ type Set struct {
 	byName map[string]*tmpl
 }
 
-// tmpl is one parsed template with its variants.
+// tmpl is one parsed template, in one language, with its variants.
 type tmpl struct {
 	name        string
-	file        string // where it came from: a path, or "builtin:NAME.txt"
+	lang        core.Lang // "" for the base file, NAME.txt
+	file        string    // where it came from: a path, or "builtin:NAME.txt"
 	description string
+	asks        core.Asks
 	variants    []*variant
 }
 
@@ -43,21 +49,69 @@ const (
 	kindHTML = "html"
 )
 
-// compile parses every template in f against the partials of its kind.
+// compile parses every template in f, each language's against that
+// language's partials (falling back to the base ones) and functions.
 func compile(f *folder) (*Set, []error) {
+	var errs []error
+	langs := map[core.Lang]bool{"": true}
+	for k := range f.text {
+		_, l, _ := splitLang(k)
+		langs[l] = true
+	}
+	set := &Set{byName: map[string]*tmpl{}}
+	for _, lang := range sortedLangs(langs) {
+		partials, perrs := compilePartials(f, lang)
+		errs = append(errs, perrs...)
+		for _, k := range sortedKeys(f.text) {
+			name, l, _ := splitLang(k)
+			if l != lang {
+				continue
+			}
+			t, err := compileTemplate(k, name, lang, f, partials)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			set.byName[k] = t
+		}
+	}
+	for k, t := range set.byName {
+		if t.lang != "" && set.byName[t.name] == nil {
+			errs = append(errs, fmt.Errorf("%s: there is no %s.txt for it to translate; every template needs its base file", t.file, t.name))
+			delete(set.byName, k)
+		}
+	}
+	return set, errs
+}
+
+// compilePartials parses the partials a template in lang can call: the
+// language's own (_NAME.LANG.EXT) where there is one, else the base ones.
+func compilePartials(f *folder, lang core.Lang) (map[string]map[string]*template.Template, []error) {
 	var errs []error
 	partials := map[string]map[string]*template.Template{kindText: {}, kindMD: {}, kindHTML: {}}
 	for _, k := range sortedKeys(f.partials) {
-		fl := f.partials[k]
-		name, ext, _ := strings.Cut(k, ".")
-		// A partial's final newline is not part of it: "Hi {{template "hi" .}},".
-		src := strings.TrimSuffix(strings.ReplaceAll(fl.src, "\r\n", "\n"), "\n")
-		pt, err := template.New(fl.label).Funcs(funcs).Parse(src)
-		if err != nil {
-			errs = append(errs, cleanErr(err))
+		ext := path.Ext(k)
+		stem := strings.TrimSuffix(k, ext)
+		name, l, _ := splitLang(stem)
+		if l != "" && l != lang {
 			continue
 		}
-		partials[ext][name] = pt
+		if l == "" && lang != "" {
+			if _, own := f.partials[key(name, lang)+ext]; own {
+				continue
+			}
+		}
+		fl := f.partials[k]
+		// A partial's final newline is not part of it: "Hi {{template "hi" .}},".
+		src := strings.TrimSuffix(strings.ReplaceAll(fl.src, "\r\n", "\n"), "\n")
+		pt, err := template.New(fl.label).Funcs(funcsIn(lang)).Parse(src)
+		if err != nil {
+			if lang == "" || l != "" {
+				errs = append(errs, cleanErr(err))
+			}
+			continue
+		}
+		partials[ext[1:]][name] = pt
 	}
 	// Markdown templates use the .txt partials unless a .md one is given.
 	for name, pt := range partials[kindText] {
@@ -65,34 +119,34 @@ func compile(f *folder) (*Set, []error) {
 			partials[kindMD][name] = pt
 		}
 	}
-
-	set := &Set{byName: map[string]*tmpl{}}
-	for _, name := range sortedKeys(f.text) {
-		t, err := compileTemplate(name, f, partials)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		set.byName[name] = t
-	}
-	return set, errs
+	return partials, errs
 }
 
-func compileTemplate(name string, f *folder, partials map[string]map[string]*template.Template) (*tmpl, error) {
-	fl := f.text[name]
+func sortedLangs(m map[core.Lang]bool) []core.Lang {
+	var out []core.Lang
+	for l := range m {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func compileTemplate(k, name string, lang core.Lang, f *folder, partials map[string]map[string]*template.Template) (*tmpl, error) {
+	fl := f.text[k]
 	src, err := parseSource(fl.label, fl.src)
 	if err != nil {
 		return nil, err
 	}
-	t := &tmpl{name: name, file: fl.label, description: src.description}
+	t := &tmpl{name: name, lang: lang, file: fl.label, description: src.description, asks: src.asks}
+	fns := funcsIn(lang)
 
 	// The HTML part: from a companion file, or the body itself as Markdown.
 	var companion *file
 	kind := ""
-	if h, ok := f.html[name]; ok {
+	if h, ok := f.html[k]; ok {
 		companion, kind = &h, kindHTML
 	}
-	if m, ok := f.md[name]; ok {
+	if m, ok := f.md[k]; ok {
 		if companion != nil {
 			return nil, fmt.Errorf("%s: %s is there too; keep one of them", m.label, companion.label)
 		}
@@ -104,7 +158,7 @@ func compileTemplate(name string, f *folder, partials map[string]map[string]*tem
 	case src.html == "markdown" && companion != nil:
 		return nil, fmt.Errorf("%s: %s says html: markdown, so its own body is the Markdown", companion.label, fl.label)
 	case src.html == "true" && companion == nil:
-		return nil, fmt.Errorf("%s:1: html: true, but there is no %s.html or %s.md next to it", fl.label, name, name)
+		return nil, fmt.Errorf("%s:1: html: true, but there is no %s.html or %s.md next to it", fl.label, k, k)
 	}
 	var htmlPieces []piece
 	if companion != nil {
@@ -119,25 +173,25 @@ func compileTemplate(name string, f *folder, partials map[string]map[string]*tem
 	for i, vs := range src.variants {
 		v := &variant{file: fl.label, line: vs.line}
 		sum := sha256.Sum256([]byte(strings.TrimSpace(vs.subject.text) + "\x00" + strings.TrimSpace(vs.body.text)))
-		v.key = name + "/" + hex.EncodeToString(sum[:4])
+		v.key = k + "/" + hex.EncodeToString(sum[:4])
 		if j, dup := keys[v.key]; dup {
 			return nil, fmt.Errorf("%s:%d: variant %d says the same as variant %d", fl.label, vs.line, i+1, j+1)
 		}
 		keys[v.key] = i
 		var err error
-		if v.subject, err = parseText(fl.label, vs.subject, nil, false); err != nil {
+		if v.subject, err = parseText(fl.label, vs.subject, nil, false, fns); err != nil {
 			return nil, err
 		}
-		if v.text, err = parseText(fl.label, vs.body, partials[kindText], false); err != nil {
+		if v.text, err = parseText(fl.label, vs.body, partials[kindText], false, fns); err != nil {
 			return nil, err
 		}
 		switch {
 		case src.html == "markdown":
-			v.md, err = parseText(fl.label, vs.body, partials[kindMD], true)
+			v.md, err = parseText(fl.label, vs.body, partials[kindMD], true, fns)
 		case kind == kindMD:
-			v.md, err = parseText(companion.label, htmlPieces[i], partials[kindMD], true)
+			v.md, err = parseText(companion.label, htmlPieces[i], partials[kindMD], true, fns)
 		case kind == kindHTML:
-			v.html, err = parseHTML(companion.label, htmlPieces[i], partials[kindHTML])
+			v.html, err = parseHTML(companion.label, htmlPieces[i], partials[kindHTML], fns)
 		}
 		if err != nil {
 			return nil, err
@@ -168,8 +222,8 @@ func eachPartialTree(partials map[string]*template.Template, add func(name strin
 
 // parseText parses a piece of a file as a text/template that can call the
 // given partials. For Markdown, every printed value is escaped.
-func parseText(label string, p piece, partials map[string]*template.Template, md bool) (*template.Template, error) {
-	t := template.New(label).Option("missingkey=error").Funcs(funcs)
+func parseText(label string, p piece, partials map[string]*template.Template, md bool, fns map[string]any) (*template.Template, error) {
+	t := template.New(label).Option("missingkey=error").Funcs(fns)
 	if md {
 		t.Funcs(template.FuncMap{mdEscapeFunc: mdEscape})
 	}
@@ -187,8 +241,8 @@ func parseText(label string, p piece, partials map[string]*template.Template, md
 
 // parseHTML parses a piece of a file as an html/template that can call the
 // given partials; html/template escapes every value for where it appears.
-func parseHTML(label string, p piece, partials map[string]*template.Template) (*htmltemplate.Template, error) {
-	t := htmltemplate.New(label).Option("missingkey=error").Funcs(funcs)
+func parseHTML(label string, p piece, partials map[string]*template.Template, fns map[string]any) (*htmltemplate.Template, error) {
+	t := htmltemplate.New(label).Option("missingkey=error").Funcs(fns)
 	if err := eachPartialTree(partials, func(n string, tr *parse.Tree) error { _, err := t.AddParseTree(n, tr); return err }); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,10 @@
 package templates
 
-import "time"
+import (
+	"time"
+
+	"github.com/followupd/followupd/internal/core"
+)
 
 // Data is everything a template can use. The daemon fills it from the store
 // and the config; text that came from email is data, never template code,
@@ -15,24 +19,31 @@ type Data struct {
 	// these emails; customer-facing defaults print it in a footer line when
 	// it is not empty.
 	Unsubscribe string
-	// Promise is what the business promised, such as "within 24 hours";
-	// may be empty.
-	Promise string
-	Digest  *Digest // the owner's daily digest; nil except for the digest template
-	Now     time.Time
+	// Promise is what the business promised, such as "within 24 hours",
+	// in the template's language; may be empty. Promised is the same as a
+	// duration: when Promise is empty, rendering words it.
+	Promise  string
+	Promised time.Duration
+	Digest   *Digest // the owner's daily digest; nil except for the digest template
+	Now      time.Time
+	// Lang is the language of the template being rendered ("" for a base
+	// file, NAME.txt); set by rendering.
+	Lang core.Lang
 }
 
-// Customer is the recipient as followupd remembers them.
+// Customer is the recipient as followupd remembers them (Name, Email,
+// VIP, Contacts, Purchases, Language, ...), and whether the message this
+// answers was their first contact.
 type Customer struct {
-	Name      string // display name as they wrote it, may be empty
-	FirstName string // best guess at the first name, may be empty
-	Email     string
-	FirstTime bool // this is their first contact
-	Repeat    bool // they wrote before, or bought before
-	VIP       bool
-	Contacts  int
-	Purchases int
+	core.Customer
+	FirstTime bool // the message this follow-up answers was their first contact
 }
+
+// FirstName is the best guess at their first name; may be empty.
+func (c Customer) FirstName() string { return FirstName(c.Name) }
+
+// Repeat reports that they had written or bought before.
+func (c Customer) Repeat() bool { return !c.FirstTime }
 
 // Business is the sender.
 type Business struct {
@@ -48,18 +59,17 @@ type Business struct {
 type Message struct {
 	Subject  string
 	Date     time.Time
-	From     string // the sender as displayed: "Ana López <ana@example.com>"
-	Text     string // the customer's own words (an excerpt of at most 1000 characters), for the owner's alerts
-	Category string // how it was classified: "inquiry", "complaint", ...
+	From     string        // the sender as displayed: "Ana López <ana@example.com>"
+	Text     string        // the customer's own words (an excerpt of at most 1000 characters), for the owner's alerts
+	Category core.Category // how it was read: inquiry, complaint, ...
 }
 
-// Case is an open or resolved complaint.
+// Case is an open or resolved complaint (ID, Subject, Opened, Resolved
+// zero while open, ...) and how long it has been open, "3 days", in the
+// template's language.
 type Case struct {
-	ID       int64
-	Opened   time.Time
-	Age      string // how long it has been open, "3 days" (see Age)
-	Subject  string
-	Resolved time.Time // zero while open
+	core.Case
+	Age string
 }
 
 // Followup says which step of which sequence is being sent.
@@ -78,23 +88,29 @@ type Digest struct {
 	Expiring     []DigestPromise // promises about to expire
 	Feedback     []DigestFeedback
 	Unattributed []DigestMessage // forwards whose customer could not be found
-	Failed       []DigestFollowup
-	InDoubt      []DigestFollowup // maybe sent: the connection dropped before the server confirmed
-	Tomorrow     []DigestFollowup // planned for the next day
+	// Unsure lists first contacts read with doubt: answered with the
+	// neutral acknowledgement, shown here with the evidence so one tag
+	// settles them. Unanswered lists first contacts that got nothing (no
+	// sequence for what they were read as).
+	Unsure     []DigestReading
+	Unanswered []DigestReading
+	Failed     []DigestFollowup
+	InDoubt    []DigestFollowup // maybe sent: the connection dropped before the server confirmed
+	Tomorrow   []DigestFollowup // planned for the next day
 }
 
 // Empty reports whether the digest has nothing to say: every list is empty.
 // A nil digest is empty.
 func (d *Digest) Empty() bool {
 	return d == nil || len(d.NewCustomers)+len(d.OpenCases)+len(d.Expiring)+len(d.Feedback)+
-		len(d.Unattributed)+len(d.Failed)+len(d.InDoubt)+len(d.Tomorrow) == 0
+		len(d.Unattributed)+len(d.Unsure)+len(d.Unanswered)+len(d.Failed)+len(d.InDoubt)+len(d.Tomorrow) == 0
 }
 
 // DigestCustomer is a customer who wrote for the first time.
 type DigestCustomer struct {
 	Name, Email string
 	First       time.Time
-	Category    string
+	Category    core.Category
 }
 
 // DigestCase is an open complaint.
@@ -109,7 +125,8 @@ type DigestCase struct {
 type DigestPromise struct {
 	Customer, Email, Subject string
 	Due                      time.Time
-	Left                     string // time left, "3 hours"
+	Left                     string // time left, "3 hours" in the template's language; "" when overdue
+	Overdue                  bool
 }
 
 // DigestFeedback is what a customer answered to a feedback request.
@@ -125,6 +142,16 @@ type DigestMessage struct {
 	Subject, From string
 	Received      time.Time
 	UID           uint32
+}
+
+// DigestReading is a customer's message as followupd read it: what it
+// was read as, the evidence, and why it was not answered, if it was not.
+type DigestReading struct {
+	Customer, Email, Subject string
+	Category                 core.Category // what it was read as, or answered as
+	Evidence                 string        // the phrases that decided, "problem "arrived broken" +3.0; …"
+	Why                      string        // for Unanswered: "no sequence for feedback"
+	Received                 time.Time
 }
 
 // DigestFollowup is a follow-up that failed, is in doubt, or is planned.

@@ -4,52 +4,41 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
-// funcs are the functions every template can call. They take the value
-// they work on last, so they also work in pipelines:
-// {{.Message.Text | excerpt 200}}.
-var funcs = map[string]any{
-	"reply":   reply,
-	"ago":     ago,
-	"date":    date,
-	"stars":   stars,
-	"first":   FirstName,
-	"excerpt": excerpt,
-	"quote":   quote,
+// funcsIn are the functions every template can call, writing in
+// language l. They take the value they work on last, so they also work
+// in pipelines: {{.Message.Text | excerpt 200}}.
+func funcsIn(l core.Lang) map[string]any {
+	return map[string]any{
+		"reply": func(s string) string { return replyIn(l, s) },
+		// ago says how long ago t was, "3 days", counted from now when it
+		// is given ({{ago .Case.Opened $.Now}}, what the defaults do) or
+		// else from the clock.
+		"ago": func(t time.Time, now ...time.Time) string {
+			n := time.Now()
+			if len(now) > 0 {
+				n = now[0]
+			}
+			return AgeIn(l, n.Sub(t))
+		},
+		// date formats a day, "Mon 2 Mar" or "Montag, 2. März", in the
+		// time's own zone; a zero time gives "".
+		"date": func(t time.Time) string { return DateIn(l, t) },
+		// category names a category, "complaint", "Beschwerde".
+		"category": func(c core.Category) string { return categoryIn(l, c) },
+		"stars":    stars,
+		"first":    FirstName,
+		"excerpt":  excerpt,
+		"quote":    quote,
+	}
 }
 
-// reply makes a reply subject: "Re: " once, never "Re: Re:".
-func reply(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "Thanks for your message"
-	}
-	if l := strings.ToLower(s); strings.HasPrefix(l, "re:") || strings.HasPrefix(l, "aw:") || strings.HasPrefix(l, "sv:") {
-		return s
-	}
-	return "Re: " + s
-}
-
-// ago says how long ago t was, "3 days", counted from now when it is given
-// ({{ago .Case.Opened $.Now}}, what the defaults do) or else from the
-// clock.
-func ago(t time.Time, now ...time.Time) string {
-	n := time.Now()
-	if len(now) > 0 {
-		n = now[0]
-	}
-	return Age(n.Sub(t))
-}
-
-// date formats a day as "Mon 2 Mar", in the time's own zone; a zero time
-// gives "".
-func date(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format("Mon 2 Jan")
-}
+// funcs are the English functions, for parsing (every language has the
+// same names).
+var funcs = funcsIn(core.English)
 
 // stars shows a 1-5 rating as "★★★★☆"; 0 (no rating) gives "".
 func stars(n int) string {

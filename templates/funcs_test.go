@@ -3,6 +3,8 @@ package templates
 import (
 	"testing"
 	"time"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 func TestFirstName(t *testing.T) {
@@ -51,6 +53,10 @@ func TestAgeReadsLikeAPersonSaysIt(t *testing.T) {
 
 func TestTemplateFunctions(t *testing.T) {
 	now := time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
+	en := funcsIn(core.English)
+	reply := en["reply"].(func(string) string)
+	ago := en["ago"].(func(time.Time, ...time.Time) string)
+	date := en["date"].(func(time.Time) string)
 	tests := []struct {
 		name, got, want string
 	}{

@@ -1,9 +1,7 @@
 package templates
 
 import (
-	"fmt"
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -52,36 +50,4 @@ func FirstName(display string) string {
 		first = string(rs)
 	}
 	return first
-}
-
-// Age says how long a duration is the way a person would: "a few seconds",
-// "1 minute", "5 hours", "3 days", "2 weeks", "4 months", "2 years". The
-// sign is ignored. The daemon fills Case.Age with it, and the ago template
-// function uses it.
-func Age(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	const day = 24 * time.Hour
-	unit := func(n int64, one string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return fmt.Sprintf("%d %ss", n, one)
-	}
-	switch {
-	case d < time.Minute:
-		return "a few seconds"
-	case d < time.Hour:
-		return unit(int64(d/time.Minute), "minute")
-	case d < 2*day:
-		return unit(int64(d/time.Hour), "hour")
-	case d < 14*day:
-		return unit(int64(d/day), "day")
-	case d < 60*day:
-		return unit(int64(d/(7*day)), "week")
-	case d < 730*day:
-		return unit(int64(d/(30*day)), "month")
-	}
-	return unit(int64(d/(365*day)), "year")
 }

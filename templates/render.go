@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 // Rendered is a template executed for one recipient.
@@ -21,13 +23,19 @@ type Rendered struct {
 	// editing a variant gives it a new key. Store it with the customer and
 	// pass it back in seen.
 	Variant string
+	// Lang is the language it was written in: the one asked for when the
+	// template has it, else the base file's ("" for NAME.txt).
+	Lang core.Lang
 }
 
-// Names returns the template names, sorted.
+// Names returns the template names, sorted (one each, whatever
+// languages it has).
 func (s *Set) Names() []string {
-	names := make([]string, 0, len(s.byName))
-	for n := range s.byName {
-		names = append(names, n)
+	var names []string
+	for k, t := range s.byName {
+		if t.lang == "" {
+			names = append(names, k)
+		}
 	}
 	sort.Strings(names)
 	return names
@@ -35,6 +43,19 @@ func (s *Set) Names() []string {
 
 // Has reports whether a template of that name exists.
 func (s *Set) Has(name string) bool { _, ok := s.byName[name]; return ok }
+
+// Langs returns the languages template name is written in besides its
+// base file, sorted.
+func (s *Set) Langs(name string) []core.Lang {
+	var out []core.Lang
+	for _, t := range s.byName {
+		if t.name == name && t.lang != "" {
+			out = append(out, t.lang)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // Description returns the description a template's front matter gives, or "".
 func (s *Set) Description(name string) string {
@@ -44,29 +65,55 @@ func (s *Set) Description(name string) string {
 	return ""
 }
 
-// Render executes one variant of template name against d. seen lists the
+// Asks returns what template name asks the customer for, as its base
+// file's front matter says (asks: rating).
+func (s *Set) Asks(name string) core.Asks {
+	if t, ok := s.byName[name]; ok {
+		return t.asks
+	}
+	return core.AsksNothing
+}
+
+// pick returns template name in lang, else its base file.
+func (s *Set) pick(name string, lang core.Lang) (*tmpl, error) {
+	if t, ok := s.byName[key(name, lang)]; ok && lang != "" {
+		return t, nil
+	}
+	if t, ok := s.byName[name]; ok {
+		return t, nil
+	}
+	return nil, fmt.Errorf("no template %q", name)
+}
+
+// Render executes one variant of template name, in language lang when it
+// is written in it (else its base file), against d. seen lists the
 // variant keys (Rendered.Variant) this customer has already received,
 // oldest first. Render picks a variant not in seen, the same one for the
 // same customer and seen list, but spread across customers by a hash of
 // d.Customer.Email; when every variant was seen, the one seen longest ago.
-func (s *Set) Render(name string, d Data, seen []string) (Rendered, error) {
-	t, ok := s.byName[name]
-	if !ok {
-		return Rendered{}, fmt.Errorf("no template %q", name)
+func (s *Set) Render(name string, lang core.Lang, d Data, seen []string) (Rendered, error) {
+	t, err := s.pick(name, lang)
+	if err != nil {
+		return Rendered{}, err
 	}
-	return t.variants[choose(t, d.Customer.Email, seen)].render(d)
+	return t.variants[choose(t, d.Customer.Email, seen)].render(t.localize(d))
 }
 
-// Preview renders every variant of template name against d, in file order.
-func (s *Set) Preview(name string, d Data) ([]Rendered, error) {
-	t, ok := s.byName[name]
-	if !ok {
-		return nil, fmt.Errorf("no template %q", name)
+// Preview renders every variant of template name in lang (its base file
+// when it is not written in it) against d, in file order.
+func (s *Set) Preview(name string, lang core.Lang, d Data) ([]Rendered, error) {
+	t, err := s.pick(name, lang)
+	if err != nil {
+		return nil, err
 	}
+	return t.preview(d)
+}
+
+func (t *tmpl) preview(d Data) ([]Rendered, error) {
 	var out []Rendered
 	var errs []error
 	for _, v := range t.variants {
-		r, err := v.render(d)
+		r, err := v.render(t.localize(d))
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -76,12 +123,48 @@ func (s *Set) Preview(name string, d Data) ([]Rendered, error) {
 	return out, errors.Join(errs...)
 }
 
-// Check renders every variant of every template, text and HTML, against
-// Sample data and returns every failure, each naming its file and line.
+// localize fills the text fields of d that depend on the language: the
+// promise, how long a case has been open. Fields already set are kept.
+func (t *tmpl) localize(d Data) Data {
+	l := t.lang
+	if l == "" {
+		l = core.English
+	}
+	if d.Promise == "" && d.Promised > 0 {
+		d.Promise = Within(l, d.Promised)
+	}
+	if d.Case != nil && d.Case.Age == "" && !d.Case.Opened.IsZero() {
+		k := *d.Case
+		k.Age = AgeIn(l, d.Now.Sub(k.Opened))
+		d.Case = &k
+	}
+	if d.Digest != nil {
+		dg := *d.Digest
+		dg.OpenCases = slices.Clone(dg.OpenCases)
+		for i, k := range dg.OpenCases {
+			if k.Age == "" {
+				dg.OpenCases[i].Age = AgeIn(l, d.Now.Sub(k.Opened))
+			}
+		}
+		dg.Expiring = slices.Clone(dg.Expiring)
+		for i, p := range dg.Expiring {
+			if p.Left == "" && !p.Overdue {
+				dg.Expiring[i].Left = AgeIn(l, p.Due.Sub(d.Now))
+			}
+		}
+		d.Digest = &dg
+	}
+	d.Lang = t.lang
+	return d
+}
+
+// Check renders every variant of every template in every language, text
+// and HTML, against Sample data and returns every failure, each naming its
+// file and line.
 func (s *Set) Check() error {
 	var errs []error
-	for _, n := range s.Names() {
-		if _, err := s.Preview(n, Sample()); err != nil {
+	for _, k := range sortedKeys(s.byName) {
+		if _, err := s.byName[k].preview(Sample()); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -126,7 +209,7 @@ func (v *variant) render(d Data) (Rendered, error) {
 	if err := v.text.Execute(&body, d); err != nil {
 		return Rendered{}, cleanErr(err)
 	}
-	r := Rendered{Subject: oneLine(subj.String()), Text: tidy(body.String()), Variant: v.key}
+	r := Rendered{Subject: oneLine(subj.String()), Text: tidy(body.String()), Variant: v.key, Lang: d.Lang}
 	switch {
 	case v.md != nil:
 		var src bytes.Buffer
@@ -166,9 +249,10 @@ func tidy(s string) string {
 	return strings.TrimSpace(blankRuns.ReplaceAllString(strings.Join(lines, "\n"), "\n\n")) + "\n"
 }
 
-// Variants returns how many variants template name has (0 if none).
-func (s *Set) Variants(name string) int {
-	if t, ok := s.byName[name]; ok {
+// Variants returns how many variants template name has in lang (0 if
+// none).
+func (s *Set) Variants(name string, lang core.Lang) int {
+	if t, err := s.pick(name, lang); err == nil {
 		return len(t.variants)
 	}
 	return 0

@@ -3,6 +3,8 @@ package templates
 import (
 	"fmt"
 	"strings"
+
+	"github.com/followupd/followupd/internal/core"
 )
 
 // piece is a slice of a template file: its text and the line (1-based) its
@@ -21,6 +23,7 @@ func (p piece) padded() string {
 // source is a NAME.txt file split into its parts.
 type source struct {
 	description string
+	asks        core.Asks
 	html        string // "" (use NAME.html or NAME.md if present), "true", "false" or "markdown"
 	variants    []variantSource
 }
@@ -73,6 +76,13 @@ func parseSource(file, src string) (*source, error) {
 				subject = piece{text: val, line: i + 1}
 			case "description":
 				s.description = val
+			case "asks":
+				switch a := core.Asks(strings.ToLower(val)); a {
+				case core.AsksRating, core.AsksNothing:
+					s.asks = a
+				default:
+					return nil, fmt.Errorf("%s:%d: asks: %q is not rating (or empty)", file, i+1, val)
+				}
 			case "html":
 				switch v := strings.ToLower(val); v {
 				case "true", "yes":
@@ -85,7 +95,7 @@ func parseSource(file, src string) (*source, error) {
 					return nil, fmt.Errorf("%s:%d: html: %q is not true, false or markdown", file, i+1, val)
 				}
 			default:
-				return nil, fmt.Errorf("%s:%d: unknown front matter key %q (known: subject, html, description)", file, i+1, key)
+				return nil, fmt.Errorf("%s:%d: unknown front matter key %q (known: subject, html, description, asks)", file, i+1, key)
 			}
 		}
 		if !seen["subject"] {

@@ -45,11 +45,11 @@ func TestDefaultsRenderAsAPersonWouldWrite(t *testing.T) {
 	}
 
 	nameless := Sample()
-	nameless.Customer.Name, nameless.Customer.FirstName = "", ""
+	nameless.Customer.Name = ""
 	sparse := Sample() // what the daemon may pass: nothing optional
-	sparse.Case, sparse.Digest, sparse.Promise, sparse.Unsubscribe = nil, nil, "", ""
+	sparse.Case, sparse.Digest, sparse.Promised, sparse.Unsubscribe = nil, nil, 0, ""
 	sparse.Message.Text, sparse.Business.Address = "", ""
-	sparse.Customer.FirstTime, sparse.Customer.Repeat = false, true
+	sparse.Customer.FirstTime = false
 	datas := []struct {
 		name  string
 		d     Data
@@ -62,7 +62,7 @@ func TestDefaultsRenderAsAPersonWouldWrite(t *testing.T) {
 	for _, name := range want {
 		for _, dd := range datas {
 			t.Run(name+"/"+dd.name, func(t *testing.T) {
-				rs, err := set.Preview(name, dd.d)
+				rs, err := set.Preview(name, "", dd.d)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -134,7 +134,7 @@ func TestDefaultsSayWhatTheyAreFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.template, func(t *testing.T) {
-			rs, err := set.Preview(tt.template, sample)
+			rs, err := set.Preview(tt.template, "", sample)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,8 +153,8 @@ func TestRepeatCustomerIsWelcomedBack(t *testing.T) {
 	set := mustLoad(t, "")
 	for _, repeat := range []bool{false, true} {
 		d := Sample()
-		d.Customer.Repeat, d.Customer.FirstTime = repeat, !repeat
-		rs, err := set.Preview("thank-you", d)
+		d.Customer.FirstTime = !repeat
+		rs, err := set.Preview("thank-you", "", d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,8 +172,8 @@ func TestRepeatCustomerIsWelcomedBack(t *testing.T) {
 func TestNamelessCustomerIsGreetedPolitely(t *testing.T) {
 	set := mustLoad(t, "")
 	d := Sample()
-	d.Customer.Name, d.Customer.FirstName = "", ""
-	r, err := set.Render("thank-you", d, nil)
+	d.Customer.Name = ""
+	r, err := set.Render("thank-you", "", d, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestSubjectDataCannotBreakTheLine(t *testing.T) {
 	d.Message.Subject = "hello\r\nBcc: evil@example.net"
 	d.Customer.Name = "Eve\nBcc: evil@example.net"
 	for _, name := range set.Names() {
-		r, err := set.Render(name, d, nil)
+		r, err := set.Render(name, "", d, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,7 +255,7 @@ func TestOwnerFolderOverridesBuiltin(t *testing.T) {
 		".thank-you.txt.swp": "junk",
 	})
 	set := mustLoad(t, dir)
-	r, err := set.Render("thank-you", Sample(), nil)
+	r, err := set.Render("thank-you", "", Sample(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func TestFrontMatterFormat(t *testing.T) {
 		"plain.txt":   "---\nSubject: {{reply .Message.Subject}}\n---\nHello\n",
 	})
 	set := mustLoad(t, dir)
-	r, err := set.Render("welcome", Sample(), nil)
+	r, err := set.Render("welcome", "", Sample(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestFrontMatterFormat(t *testing.T) {
 	if got := set.Description("welcome"); got != "First hello" {
 		t.Errorf("description = %q", got)
 	}
-	if r, _ := set.Render("plain", Sample(), nil); r.Subject != "Re: Do you have the blue cruiser in a medium?" || r.Text != "Hello\n" {
+	if r, _ := set.Render("plain", "", Sample(), nil); r.Subject != "Re: Do you have the blue cruiser in a medium?" || r.Text != "Hello\n" {
 		t.Errorf("plain = %+v", r)
 	}
 }
@@ -299,7 +299,7 @@ func TestVariantWithItsOwnSubject(t *testing.T) {
 		"note.txt": "Subject: First\n\nOne\n--- variant ---\nSubject: Second {{.Customer.FirstName}}\n\nTwo\n--- variant ---\n\nThree\n",
 	})
 	set := mustLoad(t, dir)
-	rs, err := set.Preview("note", Sample())
+	rs, err := set.Preview("note", "", Sample())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +321,7 @@ func TestCustomerNeverGetsTheSameVariantTwiceUntilAllAreUsed(t *testing.T) {
 			n := len(mustPreview(t, set, "thank-you", d))
 			var seen []string
 			for i := 0; i < 3*n; i++ {
-				r, err := set.Render("thank-you", d, seen)
+				r, err := set.Render("thank-you", "", d, seen)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -335,7 +335,7 @@ func TestCustomerNeverGetsTheSameVariantTwiceUntilAllAreUsed(t *testing.T) {
 						}
 					}
 				}
-				again, _ := set.Render("thank-you", d, seen)
+				again, _ := set.Render("thank-you", "", d, seen)
 				if again.Variant != r.Variant {
 					t.Errorf("send %d: the choice is not deterministic: %s then %s", i+1, r.Variant, again.Variant)
 				}
@@ -348,8 +348,8 @@ func TestCustomerNeverGetsTheSameVariantTwiceUntilAllAreUsed(t *testing.T) {
 func TestSeenVariantsOfOtherTemplatesAndOldKeysAreIgnored(t *testing.T) {
 	set := mustLoad(t, "")
 	d := Sample()
-	first, _ := set.Render("check-in", d, nil)
-	got, _ := set.Render("check-in", d, []string{"thank-you/00000000", "check-in/deadbeef"})
+	first, _ := set.Render("check-in", "", d, nil)
+	got, _ := set.Render("check-in", "", d, []string{"thank-you/00000000", "check-in/deadbeef"})
 	if got.Variant != first.Variant {
 		t.Errorf("unrelated keys changed the choice: %s, want %s", got.Variant, first.Variant)
 	}
@@ -361,7 +361,7 @@ func TestDifferentCustomersSpreadOverTheVariants(t *testing.T) {
 	for i := range 60 {
 		d := Sample()
 		d.Customer.Email = fmt.Sprintf("customer%d@example.com", i)
-		r, err := set.Render("thank-you", d, nil)
+		r, err := set.Render("thank-you", "", d, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -393,7 +393,7 @@ func TestEditingAVariantChangesOnlyItsKey(t *testing.T) {
 
 func mustPreview(t *testing.T, set *Set, name string, d Data) []Rendered {
 	t.Helper()
-	rs, err := set.Preview(name, d)
+	rs, err := set.Preview(name, "", d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +407,7 @@ func TestOwnerPartialOverridesDefault(t *testing.T) {
 		"hello.txt":      "Subject: hi\n\nHello\n\n{{template \"signature\" .}}\n{{template \"ps\" .}}\n",
 	})
 	set := mustLoad(t, dir)
-	r, err := set.Render("hello", Sample(), nil)
+	r, err := set.Render("hello", "", Sample(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,14 +425,14 @@ func TestOwnerPartialOverridesDefault(t *testing.T) {
 func hostile() Data {
 	d := Sample()
 	d.Customer.Name = `<script>alert("name")</script>`
-	d.Customer.FirstName = "**Ana**"
+	d.Message.From = "**Ana**"
 	d.Message.Subject = "[x](javascript:alert(1))"
 	d.Message.Text = "<img src=x onerror=alert(1)> [click](javascript:alert(2)) **loud** _quiet_ `code` &amp;\n\n# Big\n\n- item\n<https://evil.example>"
 	return d
 }
 
 func TestMarkdownEscapesCustomerData(t *testing.T) {
-	body := "Hi **{{.Customer.FirstName}}**,\n\nYou are {{.Customer.Name}} and wrote about {{.Message.Subject}}:\n\n{{.Message.Text}}\n\n" +
+	body := "Hi **{{.Message.From}}**,\n\nYou are {{.Customer.Name}} and wrote about {{.Message.Subject}}:\n\n{{.Message.Text}}\n\n" +
 		"[Write to us](mailto:{{.Business.Address}}?subject={{.Message.Subject}})\n\n{{template \"signature\" .}}\n"
 	tests := []struct {
 		name  string
@@ -444,7 +444,7 @@ func TestMarkdownEscapesCustomerData(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			set := mustLoad(t, writeFiles(t, tt.files))
-			r, err := set.Render("t", hostile(), nil)
+			r, err := set.Render("t", "", hostile(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -478,9 +478,9 @@ func TestMarkdownEscapesCustomerData(t *testing.T) {
 
 func TestMarkdownTextPartIsTheSourceWithDataAsWritten(t *testing.T) {
 	set := mustLoad(t, writeFiles(t, map[string]string{
-		"t.txt": "---\nsubject: hi\nhtml: markdown\n---\nHi **{{.Customer.FirstName}}**,\n\nThanks.\n",
+		"t.txt": "---\nsubject: hi\nhtml: markdown\n---\nHi **{{.Message.From}}**,\n\nThanks.\n",
 	}))
-	r, err := set.Render("t", hostile(), nil)
+	r, err := set.Render("t", "", hostile(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +525,7 @@ func TestDigestShowsOnlyWhatHappened(t *testing.T) {
 		"New customers":             func(d *Digest) { d.NewCustomers = nil },
 		"Planned for tomorrow":      func(d *Digest) { d.Tomorrow = nil },
 	}
-	full, err := set.Render("digest", Sample(), nil)
+	full, err := set.Render("digest", "", Sample(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,7 +538,7 @@ func TestDigestShowsOnlyWhatHappened(t *testing.T) {
 		t.Run(h, func(t *testing.T) {
 			d := Sample()
 			clear(d.Digest)
-			r, err := set.Render("digest", d, nil)
+			r, err := set.Render("digest", "", d, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -552,7 +552,7 @@ func TestDigestShowsOnlyWhatHappened(t *testing.T) {
 	}
 	d := Sample()
 	d.Digest = &Digest{Date: d.Now}
-	r, err := set.Render("digest", d, nil)
+	r, err := set.Render("digest", "", d, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -586,9 +586,9 @@ func TestDigestEmpty(t *testing.T) {
 
 func TestSampleFillsEveryField(t *testing.T) {
 	d := Sample()
-	if d.Case == nil || d.Digest == nil || d.Unsubscribe == "" || d.Promise == "" || d.Now.IsZero() ||
+	if d.Case == nil || d.Digest == nil || d.Unsubscribe == "" || d.Promised == 0 || d.Now.IsZero() ||
 		d.Message.Text == "" || d.Message.From == "" || d.Message.Category == "" || d.Followup.Template == "" ||
-		d.Business.Address == "" || d.Case.Resolved.IsZero() || d.Case.Age == "" {
+		d.Business.Address == "" || d.Case.Resolved.IsZero() {
 		t.Errorf("Sample leaves fields empty: %+v", d)
 	}
 	g := d.Digest
@@ -612,7 +612,7 @@ func TestRenderingIsSafeConcurrently(t *testing.T) {
 			d := hostile()
 			d.Customer.Email = fmt.Sprintf("c%d@example.com", i)
 			for _, n := range set.Names() {
-				if _, err := set.Render(n, d, nil); err != nil {
+				if _, err := set.Render(n, "", d, nil); err != nil {
 					t.Error(err)
 				}
 			}
@@ -623,10 +623,10 @@ func TestRenderingIsSafeConcurrently(t *testing.T) {
 
 func TestUnknownTemplate(t *testing.T) {
 	set := mustLoad(t, "")
-	if _, err := set.Render("nope", Sample(), nil); err == nil {
+	if _, err := set.Render("nope", "", Sample(), nil); err == nil {
 		t.Error("Render of an unknown template succeeded")
 	}
-	if _, err := set.Preview("nope", Sample()); err == nil {
+	if _, err := set.Preview("nope", "", Sample()); err == nil {
 		t.Error("Preview of an unknown template succeeded")
 	}
 }
