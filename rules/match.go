@@ -8,19 +8,19 @@ import (
 
 	"github.com/followupd/followupd/inbox"
 	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/core"
 )
 
 // rule is a compiled classification rule.
 type rule struct {
-	name      string
-	category  string
-	tags      []string
-	words     []string // lower-cased
-	subject   []string
-	regex     *regexp.Regexp
-	from      []string
-	headers   []headerMatch
-	firstTime bool // matches only a customer's first message (built-in inquiry fallback)
+	name     string
+	category core.Category
+	tags     []string
+	words    []string // lower-cased
+	subject  []string
+	regex    *regexp.Regexp
+	from     []string
+	headers  []headerMatch
 }
 
 type headerMatch struct {
@@ -60,11 +60,10 @@ func lowerAll(xs []string) []string {
 
 // facts is what rules match against.
 type facts struct {
-	subject   string // lower-cased
-	text      string // the customer's own words, lower-cased
-	from      string // lower-cased address
-	msg       *inbox.Message
-	firstTime bool
+	subject string // lower-cased
+	text    string // the customer's own words, lower-cased
+	from    string // lower-cased address
+	msg     *inbox.Message
 }
 
 func (r rule) matches(f facts) bool {
@@ -84,9 +83,6 @@ func (r rule) matches(f facts) bool {
 		if f.msg == nil || !anyMatch(h.re, f.msg.Header.Values(h.name)) {
 			return false
 		}
-	}
-	if r.firstTime && !f.firstTime {
-		return false
 	}
 	return true
 }

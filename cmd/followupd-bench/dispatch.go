@@ -9,6 +9,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/internal/testserver"
 )
@@ -71,7 +72,7 @@ func daemonDispatch(ctx context.Context, bin string, dc daemonConf, smtp *testse
 		if res.stats, err = st.Stats(ctx); err != nil {
 			return res, err
 		}
-		if res.stats.Followups[store.StateSent] >= n || time.Now().After(deadline) {
+		if res.stats.Followups[core.Sent] >= n || time.Now().After(deadline) {
 			break
 		}
 		pause(ctx, 20*time.Millisecond)

@@ -10,7 +10,10 @@
 //	d. the daemon's peak RSS (VmHWM of the child process) during a and
 //	   with 100,000 customers and pending follow-ups stored;
 //	e. the dispatcher's due queries and the ingest cost per message with
-//	   an empty table and with 100,000 rows.
+//	   an empty table and with 100,000 rows;
+//	f. the time to read a customer's message (rules.Decide: language,
+//	   category, evidence), median and p99, and on an empty body, a subject
+//	   alone, a 1 MB single line and other sizes, to show it bounded.
 //
 // It starts Dovecot (or, when Dovecot is not installed, the in-process
 // go-imap server, and says so) and an in-process SMTP capture, both on
@@ -36,6 +39,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/internal/testserver"
 )
@@ -62,7 +66,7 @@ type options struct {
 	rounds     int    // c: followupd runs, each between bare runs
 }
 
-// want reports whether phase (a, b, c or e; d comes with a and e) runs.
+// want reports whether phase (a, b, c, e or f; d comes with a and e) runs.
 func (o options) want(phase string) bool {
 	if o.only == "" {
 		return true
@@ -238,6 +242,11 @@ func run(ctx context.Context, o options, rep *report, log io.Writer) (err error)
 			return fmt.Errorf("e: %w", err)
 		}
 	}
+	if o.want("f") {
+		if err := b.reading(); err != nil {
+			return fmt.Errorf("f: %w", err)
+		}
+	}
 	if aRSS != -2 {
 		rep.add("d", fmt.Sprintf("peak RSS of followupd during a (%d messages)", o.messages), mb(aRSS), "< 100 MB", rssMet(aRSS))
 	}
@@ -292,7 +301,7 @@ func (b *bench) ingest(ctx context.Context) (int64, error) {
 	}
 	aRate := float64(a.n) / a.elapsed.Seconds()
 	b.step("a: followupd recorded %d messages in %v (skipped %d, malformed %d, customers %d, planned %d)",
-		a.n, a.elapsed.Round(time.Millisecond), a.stats.Skipped, a.stats.Malformed, a.stats.Customers, a.stats.Followups[store.StatePending])
+		a.n, a.elapsed.Round(time.Millisecond), a.stats.Skipped, a.stats.Malformed, a.stats.Customers, a.stats.Followups[core.Pending])
 	rep.add("a", fmt.Sprintf("backlog ingest, followupd (%d messages)", a.n), fmt.Sprintf("%.0f msg/s", aRate), "", nil)
 	rep.add("a", "backlog ingest, bare UID FETCH 1:* BODY.PEEK[] + inbox.Parse", fmt.Sprintf("%.0f msg/s", bareRate), "", nil)
 	rep.add("a", "followupd / bare", fmt.Sprintf("%.0f %%", 100*aRate/bareRate), "≥ 50 %", ptr(aRate >= bareRate/2))
@@ -391,7 +400,7 @@ func (b *bench) dispatch(ctx context.Context) error {
 			name = "save_sent on"
 		}
 		st := res.stats.Followups
-		if bad := st[store.StateFailed] + st[store.StateDoubt] + st[store.StateSkipped]; bad > 0 {
+		if bad := st[core.Failed] + st[core.Doubt] + st[core.Skipped]; bad > 0 {
 			rep.note("c (%s): %d follow-ups failed, in doubt or skipped", name, bad)
 		}
 	}

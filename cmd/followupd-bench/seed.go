@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 )
 
@@ -29,17 +30,17 @@ func seedPending(ctx context.Context, st *store.Store, tag string, n int, due ti
 				key := fmt.Sprintf("%s.%d@seed.example.org", tag, i)
 				id, err := tx.InsertMessage(store.MessageRecord{
 					Mailbox: "seed-" + tag, UIDValidity: 1, UID: uint32(i + 1), Key: key, HeaderMsgID: key,
-					CustomerID: c.ID, Kind: "customer", Category: "inquiry", Rule: "built-in: first contact",
+					CustomerID: c.ID, Kind: core.KindCustomer, Category: core.Inquiry, Rule: "built-in: first contact",
 					Subject: "Question about " + products[i%len(products)], From: email,
 					Excerpt: sentences[i%len(sentences)], Date: now.Add(-time.Hour), Arrived: now.Add(-time.Hour),
 				})
 				if err != nil {
 					return err
 				}
-				if _, err := tx.PlanFollowup(store.NewFollowup{
-					CustomerID: c.ID, TriggerKey: fmt.Sprintf("m:%d", id), Event: "inquiry", TriggerTime: now.Add(-time.Hour),
-					TriggerSeq: id, ThreadID: id, Sequence: "new-contact", Step: 0, Template: "thank-you",
-					Recipient: "customer", StopOnReply: true, FirstTime: true, Due: due,
+				if _, err := tx.PlanFollowup(core.Followup{
+					CustomerID: c.ID, TriggerKey: store.MessageTrigger(id), Event: core.EventInquiry, TriggerTime: now.Add(-time.Hour),
+					TriggerSeq: id, Thread: core.Thread{ID: id}, Sequence: "new-contact", Step: 0, Template: "thank-you",
+					Recipient: core.ToCustomer, StopOnReply: true, FirstTime: true, Due: due,
 				}); err != nil {
 					return err
 				}

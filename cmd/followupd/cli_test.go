@@ -172,8 +172,55 @@ steps = [ `+tt.steps+` ]
 	}
 }
 
+// TestCheckWarnsWhenATemplateNamedLikeAFeedbackRequestDoesNotSayWhatItAsks:
+// an owner template from before `asks` existed keeps working by its name,
+// and check says how to make it explicit; one that says asks: rating, or a
+// step that does, gets no warning.
+func TestCheckWarnsWhenATemplateNamedLikeAFeedbackRequestDoesNotSayWhatItAsks(t *testing.T) {
+	for _, tt := range []struct {
+		name, template, step string
+		warn                 bool
+	}{
+		{"named like one, saying nothing", "Subject: How was it?\n\nRate us 1-5.\n", `{ after = "5d", template = "review-please" }`, true},
+		{"its front matter says asks: rating", "---\nsubject: How was it?\nasks: rating\n---\nRate us 1-5.\n", `{ after = "5d", template = "review-please" }`, false},
+		{"the step says asks = rating", "Subject: How was it?\n\nRate us 1-5.\n", `{ after = "5d", template = "review-please", asks = "rating" }`, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &mailEnv{t: t, dir: t.TempDir()}
+			e.writeFile("templates/review-please.txt", tt.template)
+			path := e.writeFile("followupd.toml", `[business]
+owner_email = "owner@example.test"
+[imap]
+address = "127.0.0.1:1"
+security = "none"
+username = "shop@example.test"
+password = "x"
+[smtp]
+address = "127.0.0.1:2"
+security = "none"
+from = "Pam <shop@example.test>"
+[templates]
+dir = "templates"
+[[sequence]]
+name = "after-purchase"
+on = "purchase"
+steps = [ `+tt.step+` ]
+`)
+			out, errs, code := cli(t, "check", "-config", path)
+			if code != 0 || !strings.Contains(out, "ok") {
+				t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+			}
+			warned := strings.Contains(errs, "warning:") && strings.Contains(errs, "followupd.toml:17: sequence[0].steps[0].template") &&
+				strings.Contains(errs, "asks: rating")
+			if warned != tt.warn {
+				t.Errorf("warned %v, want %v; stderr:\n%s", warned, tt.warn, errs)
+			}
+		})
+	}
+}
+
 // inspectKeys are the documented keys of an `inspect` line.
-var inspectKeys = []string{"file", "customer", "subject", "category", "tags", "forwarded", "skip", "bounce", "error"}
+var inspectKeys = []string{"file", "customer", "subject", "category", "language", "evidence", "unsure", "tags", "forwarded", "skip", "bounce", "error"}
 
 type inspection struct {
 	File     string `json:"file"`
@@ -181,8 +228,16 @@ type inspection struct {
 		Email string `json:"email"`
 		Name  string `json:"name"`
 	} `json:"customer"`
-	Subject   string   `json:"subject"`
-	Category  string   `json:"category"`
+	Subject  string `json:"subject"`
+	Category string `json:"category"`
+	Language string `json:"language"`
+	Unsure   bool   `json:"unsure"`
+	Evidence []struct {
+		Signal string  `json:"signal"`
+		Phrase string  `json:"phrase"`
+		Weight float64 `json:"weight"`
+		Note   string  `json:"note"`
+	} `json:"evidence"`
 	Tags      []string `json:"tags"`
 	Forwarded bool     `json:"forwarded"`
 	Skip      string   `json:"skip"`
@@ -238,6 +293,7 @@ func TestInspectPrintsOneJSONLinePerFileWithOrWithoutConfig(t *testing.T) {
 		filepath.Join(td, "out_of_office.eml"),
 		filepath.Join(td, "no-such-file.eml"),
 		filepath.Join(td, "forward_by_stranger.eml"),
+		filepath.Join(td, "german_complaint.eml"),
 	}
 	withConfig := &mailEnv{t: t, dir: t.TempDir()}
 	cfgPath := withConfig.writeFile("followupd.toml", `[business]
@@ -281,7 +337,22 @@ from = "Pam <shop@example.test>"
 					t.Errorf("line %d is for %q, want %q (the order of the arguments)", i, in.File, files[i])
 				}
 			}
-			customer, fwd, bounce, ooo, missing, stranger := got[0], got[1], got[2], got[3], got[4], got[5]
+			customer, fwd, bounce, ooo, missing, stranger, german := got[0], got[1], got[2], got[3], got[4], got[5], got[6]
+			if german.Language != "de" || german.Category != "complaint" || german.Unsure {
+				t.Errorf("German complaint: language %q, category %q, unsure %v", german.Language, german.Category, german.Unsure)
+			}
+			problems := 0
+			for _, e := range german.Evidence {
+				if e.Signal == "problem" && e.Weight > 0 && e.Phrase != "" {
+					problems++
+				}
+			}
+			if problems == 0 {
+				t.Errorf("the German complaint's evidence names no problem phrase: %+v", german.Evidence)
+			}
+			if customer.Language != "en" || len(customer.Evidence) == 0 {
+				t.Errorf("plain customer mail: language %q, evidence %+v", customer.Language, customer.Evidence)
+			}
 
 			if customer.Customer.Email != "dana@example.com" || customer.Customer.Name != "Dana Reyes" ||
 				customer.Category != "inquiry" || customer.Forwarded || customer.Skip != "" || customer.Error != "" ||

@@ -13,8 +13,8 @@ import (
 	"syscall"
 
 	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/daemon"
-	"github.com/followupd/followupd/internal/store"
 )
 
 func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
@@ -178,7 +178,12 @@ func cmdCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d sequences, %d rules, %d templates)\n", cfg.File, len(cfg.Sequences), len(cfg.Rules), lv.Templates())
+	for _, w := range lv.Warnings() {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	n, langs := lv.Templates()
+	fmt.Fprintf(stdout, "%s: ok (%d sequences, %d rules, %d templates, written in %d languages besides their base files)\n",
+		cfg.File, len(cfg.Sequences), len(cfg.Rules), n, langs)
 	return 0
 }
 
@@ -210,10 +215,10 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	fmt.Fprintf(stdout, "customers   %d\nmessages    %d (%d not answered, %d malformed)\nfollow-ups  %d pending, %d sent, %d failed, %d in doubt, %d cancelled, %d skipped\ncomplaints  %d open\nfor review  %d forward(s) whose customer was not found\nlast sync   %s\n",
 		r.Customers, r.Messages, r.Skipped, r.Malformed,
-		r.Followups[store.StatePending]+r.Followups[store.StateSending], r.Followups[store.StateSent],
-		r.Followups[store.StateFailed], r.Followups[store.StateDoubt], r.Followups[store.StateCancelled],
-		r.Followups[store.StateSkipped], r.OpenCases, r.Review, sync)
-	if r.Followups[store.StateDoubt] > 0 || r.Followups[store.StateFailed] > 0 {
+		r.Followups[core.Pending]+r.Followups[core.Sending], r.Followups[core.Sent],
+		r.Followups[core.Failed], r.Followups[core.Doubt], r.Followups[core.Cancelled],
+		r.Followups[core.Skipped], r.OpenCases, r.Review, sync)
+	if r.Followups[core.Doubt] > 0 || r.Followups[core.Failed] > 0 {
 		fmt.Fprintln(stdout, "\nfailed and in-doubt follow-ups: see `followupd customer EMAIL`; `followupd retry ID` sends one again.")
 	}
 	return 0

@@ -50,8 +50,9 @@ func cmdInspect(_ context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
+	now := time.Now()
 	for _, f := range files {
-		enc.Encode(ins.Inspect(f))
+		enc.Encode(ins.Inspect(f, now))
 	}
 	return 0
 }
@@ -82,20 +83,32 @@ func cmdPlan(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: %s from %s <%s>, %s", f, p.Kind, p.Customer.Name, p.Customer.Email, p.Category)
+		if p.Unsure {
+			fmt.Fprint(stdout, ", unsure")
+		}
 		if p.Rule != "" {
 			fmt.Fprintf(stdout, " (%s)", p.Rule)
+		}
+		if p.Language != "" {
+			fmt.Fprintf(stdout, ", in %s", p.Language.Name())
 		}
 		if len(p.Tags) > 0 {
 			fmt.Fprintf(stdout, " tags %s", strings.Join(p.Tags, " "))
 		}
 		fmt.Fprintln(stdout)
+		for _, e := range p.Evidence {
+			fmt.Fprintf(stdout, "  evidence: %s\n", e)
+		}
 		switch {
 		case p.Error != "":
 			fmt.Fprintf(stdout, "  error: %s\n", p.Error)
-		case p.Skip != "":
+		case p.Skip != "" && len(p.Sends) == 0:
 			fmt.Fprintf(stdout, "  nothing would be sent: %s\n", p.Skip)
-		case len(p.Sends) == 0:
+		case len(p.Sends) == 0 && len(p.Why) == 0:
 			fmt.Fprintf(stdout, "  nothing would be sent: no sequence starts on %q\n", p.Category)
+		}
+		for _, w := range p.Why {
+			fmt.Fprintf(stdout, "  %s\n", w)
 		}
 		for _, s := range p.Sends {
 			fmt.Fprintf(stdout, "  %s\n", s)

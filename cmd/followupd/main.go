@@ -24,21 +24,22 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"run":      {"run the daemon (the default in a service unit)", cmdRun},
-	"demo":     {"play a day of mail against in-process servers and print the timeline", cmdDemo},
-	"check":    {"validate the config and templates; exit 1 with file:line messages", cmdCheck},
-	"status":   {"counts of customers, messages and follow-ups [-json]", cmdStatus},
-	"version":  {"print the version", cmdVersion},
-	"inspect":  {"how the daemon would read .eml files (JSON lines), touching nothing", cmdInspect},
-	"plan":     {"what .eml files would make followupd send, to whom and when (dry run)", cmdPlan},
-	"queue":    {"pending follow-ups with due time, sequence, step and customer [-json]", cmdQueue},
-	"customer": {"one customer's timeline: messages, follow-ups, cases, feedback [-json]", cmdCustomer},
-	"resolve":  {"resolve a complaint case: followupd resolve EMAIL|CASE", cmdResolve},
-	"optout":   {"opt an address out for good: followupd optout EMAIL", cmdOptOut},
-	"cancel":   {"cancel a pending follow-up: followupd cancel ID", cmdCancel},
-	"retry":    {"send a failed or in-doubt follow-up again: followupd retry ID", cmdRetry},
-	"digest":   {"print today's owner digest", cmdDigest},
-	"preview":  {"render a template's variants: followupd preview [-to EMAIL] TEMPLATE", cmdPreview},
+	"run":        {"run the daemon (the default in a service unit)", cmdRun},
+	"demo":       {"play a day of mail against in-process servers and print the timeline", cmdDemo},
+	"check":      {"validate the config and templates; exit 1 with file:line messages", cmdCheck},
+	"status":     {"counts of customers, messages and follow-ups [-json]", cmdStatus},
+	"version":    {"print the version", cmdVersion},
+	"inspect":    {"how the daemon would read .eml files (JSON lines), touching nothing", cmdInspect},
+	"plan":       {"what .eml files would make followupd send, to whom and when (dry run)", cmdPlan},
+	"queue":      {"pending follow-ups with due time, sequence, step and customer [-json]", cmdQueue},
+	"customer":   {"one customer's timeline and language; -lang xx sets the language [-json]", cmdCustomer},
+	"resolve":    {"resolve a complaint case: followupd resolve EMAIL|CASE", cmdResolve},
+	"reclassify": {"correct how a customer's newest message was read: followupd reclassify EMAIL CATEGORY", cmdReclassify},
+	"optout":     {"opt an address out for good: followupd optout EMAIL", cmdOptOut},
+	"cancel":     {"cancel a pending follow-up: followupd cancel ID", cmdCancel},
+	"retry":      {"send a failed or in-doubt follow-up again: followupd retry ID", cmdRetry},
+	"digest":     {"print today's owner digest", cmdDigest},
+	"preview":    {"render a template's variants: followupd preview [-to EMAIL] TEMPLATE", cmdPreview},
 }
 
 func main() {
@@ -72,7 +73,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nThe config is -config FILE, else $FOLLOWUPD_CONFIG, else ./followupd.toml.")
 }

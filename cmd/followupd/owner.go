@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/daemon"
 	"github.com/followupd/followupd/internal/store"
 )
@@ -42,8 +43,8 @@ func openStoreConfig(ctx context.Context, cfgPath string, stderr io.Writer) (*st
 }
 
 // recipientAddress is where a follow-up goes.
-func recipientAddress(f *store.Followup, cfg *config.Config) string {
-	if f.Recipient == "owner" {
+func recipientAddress(f *core.Followup, cfg *config.Config) string {
+	if f.Recipient == core.ToOwner {
 		return cfg.Business.OwnerEmail
 	}
 	return f.Customer.Email
@@ -57,17 +58,17 @@ func when(t time.Time) string {
 }
 
 type queueRow struct {
-	ID        int64  `json:"id"`
-	Due       string `json:"due"`
-	SendAt    string `json:"send_at"`
-	Sequence  string `json:"sequence"`
-	Step      int    `json:"step"`
-	Template  string `json:"template"`
-	To        string `json:"to"`        // the address it goes to
-	Recipient string `json:"recipient"` // customer | owner
-	Customer  string `json:"customer"`
-	State     string `json:"state"`
-	Note      string `json:"note,omitempty"`
+	ID        int64          `json:"id"`
+	Due       string         `json:"due"`
+	SendAt    string         `json:"send_at"`
+	Sequence  string         `json:"sequence"`
+	Step      int            `json:"step"`
+	Template  string         `json:"template"`
+	To        string         `json:"to"`        // the address it goes to
+	Recipient core.Recipient `json:"recipient"` // customer | owner
+	Customer  string         `json:"customer"`
+	State     core.State     `json:"state"`
+	Note      string         `json:"note,omitempty"`
 }
 
 func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -116,19 +117,41 @@ func cmdCustomer(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs := newFlags("customer", stderr)
 	cfgPath := fs.String("config", "", "config file")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	setLang := fs.String("lang", "", "set the language the customer is written to in (ISO 639-1, e.g. de; no = nb)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return 2
 	}
 	if len(rest) != 1 {
-		fmt.Fprintln(stderr, "usage: followupd customer [-json] EMAIL")
+		fmt.Fprintln(stderr, "usage: followupd customer [-json] [-lang xx] EMAIL")
 		return 2
+	}
+	var lang core.Lang
+	if *setLang != "" {
+		l, ok := core.ParseLang(*setLang)
+		if !ok {
+			fmt.Fprintf(stderr, "-lang %q is not a language code (ISO 639-1, such as de or fr)\n", *setLang)
+			return 2
+		}
+		lang = l
 	}
 	st, done, ok := openStore(ctx, *cfgPath, stderr)
 	if !ok {
 		return 1
 	}
 	defer done()
+	if lang != "" {
+		err := daemon.SetLanguage(ctx, st, rest[0], lang, time.Now())
+		if errors.Is(err, store.ErrNotFound) {
+			fmt.Fprintf(stderr, "no customer %s\n", rest[0])
+			return 1
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "%s will be written to in %s (%s)\n", rest[0], lang.Name(), lang)
+	}
 	t, err := st.CustomerTimeline(ctx, rest[0])
 	if errors.Is(err, store.ErrNotFound) {
 		fmt.Fprintf(stderr, "no customer %s\n", rest[0])
@@ -170,6 +193,48 @@ func cmdResolve(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	fmt.Fprintf(stdout, "case %d (%s, %q) resolved; %d follow-up(s) planned\n", k.ID, k.Email, k.Subject, n)
+	return 0
+}
+
+func cmdReclassify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("reclassify", stderr)
+	cfgPath := fs.String("config", "", "config file")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(rest) != 2 {
+		fmt.Fprintln(stderr, "usage: followupd reclassify EMAIL CATEGORY (inquiry, purchase, complaint, feedback, other)")
+		return 2
+	}
+	cat := core.Category(strings.ToLower(rest[1]))
+	if !cat.Valid() {
+		fmt.Fprintf(stderr, "%q is not a category: inquiry, purchase, complaint, feedback or other\n", rest[1])
+		return 2
+	}
+	st, cfg, done, ok := openStoreConfig(ctx, *cfgPath, stderr)
+	if !ok {
+		return 1
+	}
+	defer done()
+	r, n, err := daemon.Reclassify(ctx, st, cfg, rest[0], cat, time.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(stderr, "no customer %s\n", rest[0])
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "reclassify:", err)
+		return 1
+	}
+	if !r.Changes {
+		fmt.Fprintf(stdout, "%s: nothing changes: %s\n", rest[0], r.Why)
+		return 0
+	}
+	fmt.Fprintf(stdout, "%s: %q read again as %s (was %s); pending follow-ups of the old reading cancelled, %d planned\n",
+		rest[0], r.Message.Subject, r.To, r.From, n)
+	if r.Why != "" {
+		fmt.Fprintln(stdout, r.Why)
+	}
 	return 0
 }
 

@@ -47,6 +47,8 @@ type customerOut struct {
 	FirstTime bool   `json:"first_time"`
 	OpenCase  bool   `json:"open_case"`
 	OptedOut  bool   `json:"opted_out"`
+	Language  string `json:"language"`
+	LangSet   bool   `json:"language_set_by_owner"`
 	Messages  []struct {
 		Kind     string `json:"kind"`
 		Category string `json:"category"`
@@ -281,6 +283,55 @@ func TestOwnerCommandsOnAStoreTheDaemonFilled(t *testing.T) {
 		}
 		if _, errs, code := cli(t, "cancel", "-config", cfgPath, id); code != 1 || !strings.Contains(errs, "not pending") {
 			t.Errorf("cancelling it again: exit %d, stderr %q; want 1, not pending", code, errs)
+		}
+	})
+
+	t.Run("reclassify corrects a reading without repeating what was sent", func(t *testing.T) {
+		out := cliOK(t, "reclassify", "-config", cfgPath, "eli@example.com", "complaint")
+		if !strings.Contains(out, "read again as complaint (was inquiry)") {
+			t.Errorf("reclassify printed %q", out)
+		}
+		eli := d.customer(t, "eli@example.com")
+		if !eli.OpenCase || len(eli.Messages) != 1 || eli.Messages[0].Category != "complaint" {
+			t.Errorf("Eli after reclassify: open case %v, messages %+v", eli.OpenCase, eli.Messages)
+		}
+		thanks, apology := 0, false
+		for _, f := range eli.Followups {
+			switch {
+			case f.Template == "thank-you":
+				thanks++
+			case f.Template == "apology" && f.State == "pending":
+				apology = true
+			}
+		}
+		if thanks != 1 || !apology {
+			t.Errorf("Eli's follow-ups after reclassify: %+v; want the one thank-you sent and an apology planned", eli.Followups)
+		}
+		if out := cliOK(t, "reclassify", "-config", cfgPath, "eli@example.com", "complaint"); !strings.Contains(out, "nothing changes") {
+			t.Errorf("reclassifying again printed %q", out)
+		}
+		if _, errs, code := cli(t, "reclassify", "-config", cfgPath, "eli@example.com", "angry"); code != 2 || !strings.Contains(errs, "not a category") {
+			t.Errorf("a made-up category: exit %d, stderr %q; want 2", code, errs)
+		}
+		if _, errs, code := cli(t, "reclassify", "-config", cfgPath, "nobody@example.com", "complaint"); code != 1 || !strings.Contains(errs, "no customer") {
+			t.Errorf("an unknown customer: exit %d, stderr %q; want 1", code, errs)
+		}
+	})
+
+	t.Run("customer -lang sets the language the owner chose", func(t *testing.T) {
+		if c := d.customer(t, "maya@example.com"); c.Language != "en" || c.LangSet {
+			t.Errorf("Maya's detected language: %q (set by owner %v), want en, detected", c.Language, c.LangSet)
+		}
+		var c customerOut
+		cliJSON(t, &c, "customer", "-json", "-lang", "no", "-config", cfgPath, "maya@example.com")
+		if c.Language != "nb" || !c.LangSet {
+			t.Errorf("after -lang no: language %q, set by owner %v; want nb (Bokmål), set by the owner", c.Language, c.LangSet)
+		}
+		if out := cliOK(t, "customer", "-config", cfgPath, "maya@example.com"); !strings.Contains(out, "norsk bokmål (nb, set by the owner)") {
+			t.Errorf("customer (text) does not show the language:\n%s", out)
+		}
+		if _, errs, code := cli(t, "customer", "-lang", "xyz", "-config", cfgPath, "maya@example.com"); code != 2 || !strings.Contains(errs, "not a language code") {
+			t.Errorf("a bad -lang: exit %d, stderr %q; want 2", code, errs)
 		}
 	})
 

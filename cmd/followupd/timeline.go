@@ -6,18 +6,27 @@ import (
 	"strings"
 	"time"
 
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 )
 
 func printTimeline(w io.Writer, t *store.Timeline) {
 	c := t.Customer
-	kind := "first-time"
+	kind := core.IfFirstTime
 	if !c.FirstTime() {
-		kind = "repeat"
+		kind = core.IfRepeat
 	}
 	fmt.Fprintf(w, "%s <%s>: %s customer, %d contact(s), %d purchase(s)", c.Name, c.Email, kind, c.Contacts, c.Purchases)
 	if c.VIP {
 		fmt.Fprint(w, ", VIP")
+	}
+	switch {
+	case c.Language == "":
+		fmt.Fprint(w, ", language not known yet")
+	case c.LanguageByOwner:
+		fmt.Fprintf(w, ", writes in %s (%s, set by the owner)", c.Language.Name(), c.Language)
+	default:
+		fmt.Fprintf(w, ", writes in %s (%s)", c.Language.Name(), c.Language)
 	}
 	fmt.Fprintf(w, "\n  first contact %s, last contact %s\n", when(c.FirstContact), when(c.LastContact))
 	if !c.OptedOut.IsZero() {
@@ -29,13 +38,22 @@ func printTimeline(w io.Writer, t *store.Timeline) {
 	for _, k := range t.Cases {
 		state := "OPEN"
 		if !k.Open() {
-			state = "resolved " + when(k.Resolved) + " by " + k.ResolvedBy
+			state = "resolved " + when(k.Resolved) + " by " + string(k.ResolvedBy)
 		}
 		fmt.Fprintf(w, "  case %d %q opened %s: %s\n", k.ID, k.Subject, when(k.Opened), state)
 	}
 	fmt.Fprintln(w, "messages:")
 	for _, m := range t.Messages {
 		line := fmt.Sprintf("  %s  %-12s %-9s %q", when(m.Ingested), m.Kind, m.Category, m.Subject)
+		if m.Language != "" {
+			line += " [" + string(m.Language) + "]"
+		}
+		if m.Unsure {
+			line += " (read with doubt)"
+		}
+		if m.Unanswered != "" {
+			line += " (not answered: " + m.Unanswered + ")"
+		}
 		if len(m.Tags) > 0 {
 			line += " #" + strings.Join(m.Tags, " #")
 		}
@@ -80,25 +98,28 @@ func (t jsonTime) MarshalText() ([]byte, error) {
 func timelineJSON(t *store.Timeline) any {
 	c := t.Customer
 	type msg struct {
-		Kind     string   `json:"kind"`
-		Category string   `json:"category"`
-		Rule     string   `json:"rule"`
-		Subject  string   `json:"subject"`
-		Tags     []string `json:"tags"`
-		Skip     string   `json:"skip"`
-		At       jsonTime `json:"at"`
+		Kind       core.Kind     `json:"kind"`
+		Category   core.Category `json:"category"`
+		Rule       string        `json:"rule"`
+		Language   core.Lang     `json:"language"`
+		Unsure     bool          `json:"unsure"`
+		Unanswered string        `json:"unanswered,omitempty"`
+		Subject    string        `json:"subject"`
+		Tags       []string      `json:"tags"`
+		Skip       string        `json:"skip"`
+		At         jsonTime      `json:"at"`
 	}
 	type fu struct {
-		ID       int64    `json:"id"`
-		Sequence string   `json:"sequence"`
-		Step     int      `json:"step"`
-		Template string   `json:"template"`
-		To       string   `json:"to"`
-		State    string   `json:"state"`
-		Due      jsonTime `json:"due"`
-		SendAt   jsonTime `json:"send_at"`
-		Sent     jsonTime `json:"sent"`
-		Note     string   `json:"note"`
+		ID       int64          `json:"id"`
+		Sequence string         `json:"sequence"`
+		Step     int            `json:"step"`
+		Template string         `json:"template"`
+		To       core.Recipient `json:"to"`
+		State    core.State     `json:"state"`
+		Due      jsonTime       `json:"due"`
+		SendAt   jsonTime       `json:"send_at"`
+		Sent     jsonTime       `json:"sent"`
+		Note     string         `json:"note"`
 	}
 	type kase struct {
 		ID       int64    `json:"id"`
@@ -113,28 +134,32 @@ func timelineJSON(t *store.Timeline) any {
 		Received jsonTime `json:"received"`
 	}
 	out := struct {
-		Email        string   `json:"email"`
-		Name         string   `json:"name"`
-		FirstTime    bool     `json:"first_time"`
-		Repeat       bool     `json:"repeat"`
-		VIP          bool     `json:"vip"`
-		Contacts     int      `json:"contacts"`
-		Purchases    int      `json:"purchases"`
-		FirstContact jsonTime `json:"first_contact"`
-		LastContact  jsonTime `json:"last_contact"`
-		OpenCase     bool     `json:"open_case"`
-		OptedOut     bool     `json:"opted_out"`
-		Bouncing     bool     `json:"bouncing"`
-		Messages     []msg    `json:"messages"`
-		Followups    []fu     `json:"followups"`
-		Cases        []kase   `json:"cases"`
-		Feedback     []fb     `json:"feedback"`
-	}{Email: c.Email, Name: c.Name, FirstTime: c.FirstTime(), Repeat: !c.FirstTime(), VIP: c.VIP, Contacts: c.Contacts,
+		Email        string    `json:"email"`
+		Name         string    `json:"name"`
+		FirstTime    bool      `json:"first_time"`
+		Repeat       bool      `json:"repeat"`
+		VIP          bool      `json:"vip"`
+		Language     core.Lang `json:"language"`
+		LanguageSet  bool      `json:"language_set_by_owner"`
+		Contacts     int       `json:"contacts"`
+		Purchases    int       `json:"purchases"`
+		FirstContact jsonTime  `json:"first_contact"`
+		LastContact  jsonTime  `json:"last_contact"`
+		OpenCase     bool      `json:"open_case"`
+		OptedOut     bool      `json:"opted_out"`
+		Bouncing     bool      `json:"bouncing"`
+		Messages     []msg     `json:"messages"`
+		Followups    []fu      `json:"followups"`
+		Cases        []kase    `json:"cases"`
+		Feedback     []fb      `json:"feedback"`
+	}{Email: c.Email, Name: c.Name, FirstTime: c.FirstTime(), Repeat: !c.FirstTime(), VIP: c.VIP, Language: c.Language,
+		LanguageSet: c.LanguageByOwner, Contacts: c.Contacts,
 		Purchases: c.Purchases, FirstContact: jsonTime(c.FirstContact), LastContact: jsonTime(c.LastContact),
 		OptedOut: !c.OptedOut.IsZero(), Bouncing: !c.Bouncing.IsZero(),
 		Messages: []msg{}, Followups: []fu{}, Cases: []kase{}, Feedback: []fb{}}
 	for _, m := range t.Messages {
-		out.Messages = append(out.Messages, msg{m.Kind, m.Category, m.Rule, m.Subject, append([]string{}, m.Tags...), m.SkipReason, jsonTime(m.Ingested)})
+		out.Messages = append(out.Messages, msg{m.Kind, m.Category, m.Rule, m.Language, m.Unsure, m.Unanswered, m.Subject,
+			append([]string{}, m.Tags...), m.SkipReason, jsonTime(m.Ingested)})
 	}
 	for _, f := range t.Followups {
 		out.Followups = append(out.Followups, fu{f.ID, f.Sequence, f.Step, f.Template, f.Recipient, f.State,

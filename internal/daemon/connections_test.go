@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/internal/testserver"
 )
@@ -67,7 +68,7 @@ func TestSeveralConnectionsSendEachFollowUpOnce(t *testing.T) {
 			t.Errorf("customer %d got %d thank-yous, want 1", i, n)
 		}
 	}
-	h.waitStats(r.d, "all recorded as sent", func(st store.Stats) bool { return st.Followups[store.StateSent] == 24 })
+	h.waitStats(r.d, "all recorded as sent", func(st store.Stats) bool { return st.Followups[core.Sent] == 24 })
 	if n := h.smtp.Connections(); n > 4 {
 		t.Errorf("the daemon opened %d SMTP connections, more than smtp.connections = 4", n)
 	}
@@ -89,8 +90,8 @@ func TestDailyCapHoldsAcrossConnections(t *testing.T) {
 		t.Errorf("%d sent in one day with daily_cap = 5 over 4 connections", n)
 	}
 	st := h.stats(r.d)
-	if st.Followups[store.StateSent] != 5 || st.Followups[store.StatePending] != 7 {
-		t.Errorf("sent %d, pending %d; want 5 sent and 7 waiting for tomorrow", st.Followups[store.StateSent], st.Followups[store.StatePending])
+	if st.Followups[core.Sent] != 5 || st.Followups[core.Pending] != 7 {
+		t.Errorf("sent %d, pending %d; want 5 sent and 7 waiting for tomorrow", st.Followups[core.Sent], st.Followups[core.Pending])
 	}
 	// Each went to a different customer.
 	seen := map[string]bool{}
@@ -118,7 +119,7 @@ func TestALostConnectionInABatchLeavesOneInDoubtAndSendsTheRest(t *testing.T) {
 	r := h.start()
 	h.waitSent(6)
 	h.waitStats(r.d, "five sent and one in doubt", func(st store.Stats) bool {
-		return st.Followups[store.StateSent] == 5 && st.Followups[store.StateDoubt] == 1
+		return st.Followups[core.Sent] == 5 && st.Followups[core.Doubt] == 1
 	})
 	got := map[string]int{}
 	for _, m := range h.settle() {

@@ -25,6 +25,7 @@ import (
 	"github.com/followupd/followupd/internal/admin"
 	"github.com/followupd/followupd/internal/clock"
 	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/mailer"
 	"github.com/followupd/followupd/rules"
@@ -49,11 +50,11 @@ type Options struct {
 // (templates, rules, sender): the part of the daemon a reload replaces
 // as a whole.
 type Prepared struct {
-	cfg        *config.Config
-	tmpl       *templates.Set
-	classifier *rules.Classifier
-	from       *mail.Address
-	limits     rules.Limits
+	cfg      *config.Config
+	tmpl     *templates.Set
+	policy   *rules.Policy
+	from     *mail.Address
+	warnings []string
 }
 
 // Daemon is one running followupd.
@@ -97,14 +98,26 @@ func Prepare(cfg *config.Config) (*Prepared, error) {
 	if err := CheckTemplates(cfg, tmpl); err != nil {
 		return nil, err
 	}
-	owner := append([]string{cfg.Business.OwnerEmail}, cfg.Business.OwnerAliases...)
-	cl, err := rules.NewClassifier(rules.Policy{Owner: owner, Self: []string{cfg.IMAP.Username, from.Address}},
-		cfg.Rules, cfg.Classify.UseDefaults())
+	p, err := rules.New(cfg, tmpl.Asks)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cfg.File, err)
+		return nil, err
 	}
-	return &Prepared{cfg: cfg, tmpl: tmpl, classifier: cl, from: from, limits: rules.LimitsFrom(cfg.Business)}, nil
+	lv := &Prepared{cfg: cfg, tmpl: tmpl, policy: p, from: from}
+	for i, s := range cfg.Sequences {
+		for j, st := range s.Steps {
+			if st.Asks == core.AsksNothing && tmpl.Asks(st.Template) == core.AsksNothing && rules.NamedLikeFeedback(st.Template) {
+				lv.warnings = append(lv.warnings, fmt.Sprintf("%s: template %q is named like a feedback request but does not say what it asks: "+
+					"answers to it are read as feedback by its name; say so with asks: rating in its front matter, or asks = \"rating\" on the step",
+					cfg.Where(fmt.Sprintf("sequence[%d].steps[%d].template", i, j)), st.Template))
+			}
+		}
+	}
+	return lv, nil
 }
+
+// Warnings returns what `followupd check` and a start or reload should
+// point out about a config that works.
+func (lv *Prepared) Warnings() []string { return lv.warnings }
 
 // New opens the store and loads the templates. Close releases them.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error) {
@@ -120,6 +133,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	lv, err := Prepare(cfg)
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range lv.Warnings() {
+		opts.Log.Warn(w)
 	}
 	m, err := newMailer(cfg, opts)
 	if err != nil {
@@ -226,7 +242,7 @@ func (d *Daemon) ConfigFile() string { return d.conf().File }
 
 func (d *Daemon) live() *Prepared                      { return d.cur.Load() }
 func (d *Daemon) conf() *config.Config                 { return d.cur.Load().cfg }
-func (d *Daemon) classifier() *rules.Classifier        { return d.cur.Load().classifier }
+func (d *Daemon) policy() *rules.Policy                { return d.cur.Load().policy }
 func (d *Daemon) Metrics() *admin.Metrics              { return d.metrics }
 func (d *Daemon) Store() *store.Store                  { return d.store }
 func (d *Daemon) IMAPStatus() inbox.Status             { return d.watch.Status() }
@@ -395,5 +411,14 @@ func (w *logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Templates returns how many templates a prepared config has.
-func (lv *Prepared) Templates() int { return len(lv.tmpl.Names()) }
+// Templates returns how many templates a prepared config has, and in how
+// many languages besides their base files.
+func (lv *Prepared) Templates() (n, langs int) {
+	seen := map[core.Lang]bool{}
+	for _, name := range lv.tmpl.Names() {
+		for _, l := range lv.tmpl.Langs(name) {
+			seen[l] = true
+		}
+	}
+	return len(lv.tmpl.Names()), len(seen)
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/internal/clock"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 )
 
@@ -51,7 +52,7 @@ func TestCustomerEmailGetsOneThreadedThankYou(t *testing.T) {
 				t.Errorf("%d messages at the SMTP server, want exactly 1", n)
 			}
 			h.waitStats(r.d, "1 customer, 1 message, 1 sent (thank-you), 1 pending (check-in)", func(st store.Stats) bool {
-				return st.Customers == 1 && st.Messages == 1 && st.Followups[store.StateSent] == 1 && st.Followups[store.StatePending] == 1
+				return st.Customers == 1 && st.Messages == 1 && st.Followups[core.Sent] == 1 && st.Followups[core.Pending] == 1
 			})
 		})
 	}
@@ -173,7 +174,7 @@ func TestCheckInFollowsThreeDaysLater(t *testing.T) {
 		t.Errorf("second message is not the check-in:\n%s", body)
 	}
 	h.waitStats(r.d, "both follow-ups recorded as sent", func(st store.Stats) bool {
-		return st.Followups[store.StateSent] == 2 && st.Followups[store.StatePending] == 0
+		return st.Followups[core.Sent] == 2 && st.Followups[core.Pending] == 0
 	})
 }
 

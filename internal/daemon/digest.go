@@ -2,14 +2,18 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/mailer"
 	"github.com/followupd/followupd/rules"
+	"github.com/followupd/followupd/rules/meaning"
 	"github.com/followupd/followupd/templates"
 )
 
@@ -31,17 +35,15 @@ func BuildDigest(ctx context.Context, st *store.Store, cfg *config.Config, now, 
 	if err != nil {
 		return nil, err
 	}
+	// How long a case is open and a promise has left are worded by the
+	// template, in its language.
 	promise := cfg.Business.Promise.Duration
 	for _, k := range cases {
 		answered := !k.OwnerLast.Before(k.Opened)
 		dg.OpenCases = append(dg.OpenCases, templates.DigestCase{ID: k.ID, Customer: k.Name, Email: k.Email, Subject: k.Subject,
-			Age: templates.Age(now.Sub(k.Opened)), Opened: k.Opened, OwnerAnswered: answered})
+			Opened: k.Opened, OwnerAnswered: answered})
 		if due := k.Opened.Add(promise); promise > 0 && !answered && due.Sub(now) < 24*time.Hour {
-			left := "none: overdue"
-			if due.After(now) {
-				left = templates.Age(due.Sub(now))
-			}
-			dg.Expiring = append(dg.Expiring, templates.DigestPromise{Customer: k.Name, Email: k.Email, Subject: k.Subject, Due: due, Left: left})
+			dg.Expiring = append(dg.Expiring, templates.DigestPromise{Customer: k.Name, Email: k.Email, Subject: k.Subject, Due: due, Overdue: !due.After(now)})
 		}
 	}
 	fbs, err := st.FeedbackSince(ctx, since)
@@ -58,7 +60,20 @@ func BuildDigest(ctx context.Context, st *store.Store, cfg *config.Config, now, 
 	for _, m := range review {
 		dg.Unattributed = append(dg.Unattributed, templates.DigestMessage{Subject: m.Subject, From: m.From, Received: m.Ingested, UID: m.UID})
 	}
-	for state, dst := range map[string]*[]templates.DigestFollowup{store.StateFailed: &dg.Failed, store.StateDoubt: &dg.InDoubt} {
+	attention, err := st.AttentionSince(ctx, since, digestLimit)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range attention {
+		r := templates.DigestReading{Customer: m.CustomerName, Email: m.CustomerEmail, Subject: m.Subject, Category: m.Category,
+			Evidence: evidenceSummary(m.Evidence), Why: m.Unanswered, Received: m.Ingested}
+		if m.Unanswered != "" {
+			dg.Unanswered = append(dg.Unanswered, r)
+		} else {
+			dg.Unsure = append(dg.Unsure, r)
+		}
+	}
+	for state, dst := range map[core.State]*[]templates.DigestFollowup{core.Failed: &dg.Failed, core.Doubt: &dg.InDoubt} {
 		fs, err := st.FollowupsInStateSince(ctx, state, since, digestLimit)
 		if err != nil {
 			return nil, err
@@ -78,7 +93,23 @@ func BuildDigest(ctx context.Context, st *store.Store, cfg *config.Config, now, 
 	return dg, nil
 }
 
-func digestFollowup(f *store.Followup, when time.Time) templates.DigestFollowup {
+// evidenceSummary is the strongest evidence of a reading, for the
+// digest: `fault "loose" +1.2; question "is that normal?" +1.0`.
+func evidenceSummary(js string) string {
+	var ev []meaning.Evidence
+	if json.Unmarshal([]byte(js), &ev) != nil {
+		return ""
+	}
+	var parts []string
+	for _, e := range ev {
+		if e.Weight != 0 && len(parts) < 4 {
+			parts = append(parts, e.String())
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func digestFollowup(f *core.Followup, when time.Time) templates.DigestFollowup {
 	return templates.DigestFollowup{ID: f.ID, Customer: f.Customer.Name, Email: f.Customer.Email, Template: f.Template, Error: f.LastError, When: when}
 }
 
@@ -86,11 +117,11 @@ func digestFollowup(f *store.Followup, when time.Time) templates.DigestFollowup 
 func RenderDigest(lv *Prepared, dg *templates.Digest, now time.Time) (templates.Rendered, error) {
 	cfg := lv.cfg
 	data := templates.Data{
-		Customer: templates.Customer{Name: cfg.Business.OwnerName, FirstName: templates.FirstName(cfg.Business.OwnerName), Email: cfg.Digest.To},
+		Customer: templates.Customer{Customer: core.Customer{Name: cfg.Business.OwnerName, Email: cfg.Digest.To}},
 		Business: lv.business(),
 		Digest:   dg, Now: now,
 	}
-	return lv.tmpl.Render("digest", data, nil)
+	return lv.tmpl.Render("digest", lv.policy.Language(), data, nil)
 }
 
 // digestSince is where the next digest's window starts: the last one

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/inbox"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/mailer"
 	"github.com/followupd/followupd/rules"
@@ -20,7 +21,7 @@ import (
 const claimBatch = 16
 
 // release gives back claimed follow-ups not sent because we are stopping.
-func (d *Daemon) release(fs []*store.Followup) {
+func (d *Daemon) release(fs []*core.Followup) {
 	ids := make([]int64, len(fs))
 	for i, f := range fs {
 		ids[i] = f.ID
@@ -70,7 +71,7 @@ func (d *Daemon) dispatchLoop(ctx context.Context, part store.Part) {
 			// back and are claimed afresh, after this one is recorded (or
 			// min_gap could be passed twice on the same snapshot).
 			seen := map[int64]bool{}
-			var first, later []*store.Followup
+			var first, later []*core.Followup
 			for _, f := range fs {
 				if seen[f.Customer.ID] {
 					later = append(later, f)
@@ -79,8 +80,8 @@ func (d *Daemon) dispatchLoop(ctx context.Context, part store.Part) {
 				seen[f.Customer.ID] = true
 				first = append(first, f)
 			}
-			var unsent []*store.Followup
-			if d.live().limits.DailyCap > 0 {
+			var unsent []*core.Followup
+			if d.live().policy.Limits().DailyCap > 0 {
 				// One at a time: the cap is counted before each send.
 				for i, f := range first {
 					if ctx.Err() != nil {
@@ -128,11 +129,11 @@ func (d *Daemon) sendContext(ctx context.Context) (context.Context, context.Canc
 // before; a crash from here on leaves it "sending", which the next start
 // settles (sent again before the final dot, else the Sent folder or "in
 // doubt").
-func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
+func (d *Daemon) dispatch(ctx context.Context, f *core.Followup) {
 	lv := d.live()
 	sctx, cancel := d.sendContext(ctx)
 	defer cancel()
-	if f.Recipient == "customer" && lv.limits.DailyCap > 0 {
+	if f.Recipient == core.ToCustomer && lv.policy.Limits().DailyCap > 0 {
 		// The cap counts what all dispatchers sent today: one at a time
 		// from the count to the record, or two could take the last place.
 		d.capMu.Lock()
@@ -149,7 +150,7 @@ func (d *Daemon) dispatch(ctx context.Context, f *store.Followup) {
 // each envelope pipelined behind the dot before. It returns the ones not
 // attempted because ctx ended or the connection was lost; none of them
 // reached DATA, and the caller gives them back.
-func (d *Daemon) dispatchBatch(ctx context.Context, fs []*store.Followup) (unsent []*store.Followup) {
+func (d *Daemon) dispatchBatch(ctx context.Context, fs []*core.Followup) (unsent []*core.Followup) {
 	lv := d.live()
 	sctx, cancel := d.sendContext(ctx)
 	defer cancel()
@@ -183,7 +184,7 @@ func (d *Daemon) dispatchBatch(ctx context.Context, fs []*store.Followup) (unsen
 
 // outgoing is a follow-up that passed its gate, rendered and built.
 type outgoing struct {
-	f       *store.Followup
+	f       *core.Followup
 	m       *mailer.Mail
 	variant string
 	now     time.Time
@@ -193,28 +194,28 @@ type outgoing struct {
 // prepare gates f and renders it. It records every outcome but sending
 // (cancelled, skipped, made to wait, a template error) and then returns
 // nil.
-func (d *Daemon) prepare(sctx context.Context, f *store.Followup, lv *Prepared) *outgoing {
+func (d *Daemon) prepare(sctx context.Context, f *core.Followup, lv *Prepared) *outgoing {
 	log := d.log.With("followup", f.ID, "customer", f.Customer.Email, "sequence", f.Sequence, "step", f.Step, "template", f.Template)
 	now := d.clock.Now()
-	v, k, err := d.gate(sctx, f, now, lv)
+	v, k, err := d.due(sctx, f, now, lv)
 	if err != nil {
 		d.record(log, d.store.Wait(sctx, f.ID, now.Add(time.Minute), "store error: "+err.Error()), "follow-up held: could not read its state", "err", err)
 		return nil
 	}
 	switch v.Action {
-	case rules.Cancel:
+	case core.Cancel:
 		d.record(log, d.store.Cancel(sctx, f.ID, v.Reason), "follow-up cancelled", "reason", v.Reason)
 		return nil
-	case rules.Skip:
+	case core.Skip:
 		d.record(log, d.store.Skip(sctx, f.ID, v.Reason), "follow-up skipped", "reason", v.Reason)
 		return nil
-	case rules.Wait:
+	case core.Wait:
 		d.record(log, d.store.Wait(sctx, f.ID, v.Until, v.Reason), "follow-up waits", "reason", v.Reason, "until", v.Until.UTC().Format(time.RFC3339))
 		return nil
 	}
 
 	var seen []string
-	if lv.tmpl.Variants(f.Template) > 1 {
+	if lv.tmpl.Variants(f.Template, v.Lang) > 1 {
 		seen, err = d.store.Variants(sctx, f.Customer.ID, f.Template)
 	}
 	if err != nil {
@@ -222,7 +223,7 @@ func (d *Daemon) prepare(sctx context.Context, f *store.Followup, lv *Prepared) 
 		return nil
 	}
 	data := d.templateData(f, k, now, lv)
-	r, err := lv.tmpl.Render(f.Template, data, seen)
+	r, err := lv.tmpl.Render(f.Template, v.Lang, data, seen)
 	if err != nil {
 		d.record(log, d.store.MarkFailed(sctx, f.ID, "template: "+err.Error()), "follow-up failed: template error", "err", err)
 		d.metrics.Failed(f.Template, true)
@@ -235,8 +236,8 @@ func (d *Daemon) prepare(sctx context.Context, f *store.Followup, lv *Prepared) 
 	if lv.cfg.SMTP.ReplyTo != "" {
 		m.ReplyTo, _ = mail.ParseAddress(lv.cfg.SMTP.ReplyTo)
 	}
-	if f.Recipient == "customer" {
-		m.InReplyTo = f.ThreadMsgID
+	if f.Recipient == core.ToCustomer {
+		m.InReplyTo = f.Thread.MessageID
 		m.UnsubscribeMailto, m.UnsubscribeURL = d.unsubscribeLinks(f.Customer.Email, lv)
 	}
 	m.BeforeDot = func() error { return d.store.MarkDot(sctx, f.ID, d.clock.Now()) }
@@ -252,9 +253,9 @@ func (d *Daemon) finish(sctx context.Context, o *outgoing, err error, lv *Prepar
 		// Record it first: a crash while copying to Sent then costs at
 		// most the copy, never an "in doubt" for mail that went out.
 		d.record(log, d.store.MarkSent(sctx, f.ID, d.clock.Now(), o.variant), "follow-up sent", "to", m.To.Address, "message_id", f.SMTPMessageID, "variant", o.variant)
-		d.saveSent(sctx, log, m)
 		d.metrics.Sent(f.Template)
 		d.metrics.ObserveSendLatency(d.clock.Now().Sub(f.Due))
+		d.saveSent(sctx, log, m)
 	case errors.As(err, &merr) && merr.Config:
 		// A configuration problem (bad password, certificate, token) fails
 		// every send alike: hold the queue instead of failing it, and say so.
@@ -267,7 +268,7 @@ func (d *Daemon) finish(sctx context.Context, o *outgoing, err error, lv *Prepar
 	case errors.As(err, &merr) && merr.Permanent:
 		d.record(log, d.store.MarkFailed(sctx, f.ID, err.Error()), "follow-up failed permanently", "err", err)
 		d.metrics.Failed(f.Template, true)
-		if merr.Recipient && f.Recipient == "customer" {
+		if merr.Recipient && f.Recipient == core.ToCustomer {
 			d.markBouncing(sctx, log, f.Customer.Email, err.Error())
 		}
 	case f.Attempts >= lv.cfg.SMTP.MaxAttempts || now.Sub(f.Due) > lv.cfg.SMTP.MaxRetryAge.Duration:
@@ -280,39 +281,30 @@ func (d *Daemon) finish(sctx context.Context, o *outgoing, err error, lv *Prepar
 	}
 }
 
-// gate reads what rules.Gate needs and asks it.
-func (d *Daemon) gate(ctx context.Context, f *store.Followup, now time.Time, lv *Prepared) (rules.Verdict, *store.Case, error) {
-	in := rules.Due{
-		Recipient: f.Recipient, Event: f.Event, Conditions: f.Conditions, StopOnReply: f.StopOnReply,
-		FirstTime: f.FirstTime, TriggerTime: f.TriggerTime, TriggerSeq: f.TriggerSeq, Due: f.Due,
-		InboundSeq: f.Customer.InboundSeq, OwnerSeq: f.Customer.OwnerSeq,
-		OptedOut: !f.Customer.OptedOut.IsZero(), Bouncing: !f.Customer.Bouncing.IsZero(), VIP: f.Customer.VIP,
-		LastInbound: f.Customer.LastInbound, LastOwner: f.Customer.LastOwner, LastAuto: f.Customer.LastAuto,
-	}
+// due reads what the fate of due follow-up f depends on and asks rules.
+// It returns the verdict and f's case, if any.
+func (d *Daemon) due(ctx context.Context, f *core.Followup, now time.Time, lv *Prepared) (rules.Verdict, *core.Case, error) {
+	var facts rules.DueFacts
 	open, err := d.store.OpenCaseOf(ctx, f.Customer.ID)
 	if err != nil {
 		return rules.Verdict{}, nil, err
 	}
-	k := open
+	facts.OpenCase, facts.Case = open, open
 	if f.CaseID != 0 && (open == nil || open.ID != f.CaseID) {
-		if k, err = d.store.Case(ctx, f.CaseID); err != nil {
+		if facts.Case, err = d.store.Case(ctx, f.CaseID); err != nil {
 			return rules.Verdict{}, nil, err
 		}
 	}
-	if k != nil {
-		in.Case = &rules.CaseState{Open: k.Open(), Resolved: k.Resolved}
-	}
-	in.OpenCase = open != nil
-	if f.Recipient == "customer" && lv.limits.DailyCap > 0 {
-		if in.SentToday, err = d.store.SentSince(ctx, rules.Midnight(now, lv.limits.Loc)); err != nil {
+	if f.Recipient == core.ToCustomer && lv.policy.Limits().DailyCap > 0 {
+		if facts.SentToday, err = d.store.SentSince(ctx, rules.Midnight(now, lv.policy.Limits().Loc)); err != nil {
 			return rules.Verdict{}, nil, err
 		}
 	}
-	return rules.Gate(in, now, lv.limits), k, nil
+	return lv.policy.DecideDue(f, facts, now), facts.Case, nil
 }
 
-func (d *Daemon) recipient(f *store.Followup, lv *Prepared) *mail.Address {
-	if f.Recipient == "owner" {
+func (d *Daemon) recipient(f *core.Followup, lv *Prepared) *mail.Address {
+	if f.Recipient == core.ToOwner {
 		return &mail.Address{Name: lv.cfg.Business.OwnerName, Address: lv.cfg.Business.OwnerEmail}
 	}
 	return &mail.Address{Name: f.Customer.Name, Address: f.Customer.Email}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/internal/testserver"
 )
@@ -148,7 +149,7 @@ Content-Type: text/plain; charset=utf-8
 Dana, so sorry. A new bell is on its way today.
 Pam
 `, "\n", "\r\n")))
-	h.waitStats(r.d, "the reminder skipped", func(st store.Stats) bool { return st.Followups[store.StateSkipped] == 1 })
+	h.waitStats(r.d, "the reminder skipped", func(st store.Stats) bool { return st.Followups[core.Skipped] == 1 })
 	if n := h.sentTo("owner@example.test"); n != 1 {
 		t.Errorf("the owner got %d emails, want only the alert:\n%s", n, h.summary())
 	}
@@ -189,7 +190,7 @@ func TestOptedOutCustomerGetsNothing(t *testing.T) {
 	h.append(customerMail("Finn <finn@example.com>", "Price of the red bike?", "p1@example.com", "How much is the red bike?"))
 	h.waitFor("finn@example.com", "[thank-you]")
 	h.append(customerMail("Finn <finn@example.com>", "Re: Price of the red bike?", "p2@example.com", "Please unsubscribe me from these emails."))
-	h.waitStats(r.d, "the opt-out", func(st store.Stats) bool { return st.Followups[store.StateCancelled] >= 1 })
+	h.waitStats(r.d, "the opt-out", func(st store.Stats) bool { return st.Followups[core.Cancelled] >= 1 })
 	h.append(customerMail("Finn <finn@example.com>", "One more question?", "p3@example.com", "Do you sell helmets?"))
 	h.settle()
 	if n := h.sentTo("finn@example.com"); n != 1 {

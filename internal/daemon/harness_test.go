@@ -36,6 +36,8 @@ type harness struct {
 	// extraBusiness is added to the [business] table of the config,
 	// extraConfig after the [store] table.
 	extraBusiness, extraConfig string
+	// logTo, if set, gets the daemon's log too.
+	logTo io.Writer
 }
 
 const testSequences = `
@@ -132,7 +134,11 @@ type running struct {
 // stop fails the test if any panic was recovered.
 func (h *harness) start() *running {
 	h.t.Helper()
-	log := slog.New(slog.NewTextHandler(testWriter{h.t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var out io.Writer = testWriter{h.t}
+	if h.logTo != nil {
+		out = io.MultiWriter(out, &lockedWriter{w: h.logTo})
+	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	d, err := New(context.Background(), h.cfg, Options{Log: log, Clock: h.clock, Grace: 2 * time.Second})
 	if err != nil {
 		h.t.Fatal(err)
@@ -233,6 +239,18 @@ func (h *harness) waitStats(d *Daemon, what string, ok func(store.Stats) bool) {
 		time.Sleep(25 * time.Millisecond)
 	}
 	h.t.Fatalf("store never showed %s: %+v", what, st)
+}
+
+// lockedWriter serialises writes from the daemon's goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 type testWriter struct{ t *testing.T }

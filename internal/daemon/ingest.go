@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/inbox"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/rules"
 )
@@ -38,7 +39,9 @@ func (s *sink) Synced(ctx context.Context, mailbox string, at time.Time) error {
 func (s *sink) Deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint, msgs []inbox.Fetched) error {
 	d := (*Daemon)(s)
 	now := d.clock.Now().UTC()
-	ps := parseAll(msgs)
+	// One policy for the whole batch, even if a reload lands meanwhile.
+	p := d.policy()
+	ps := parseAll(msgs, p)
 	notes, err := d.deliver(ctx, mailbox, cp, msgs, ps, now)
 	if err != nil && ctx.Err() == nil && len(msgs) > 1 {
 		// One message may be what fails: take them one by one, so the
@@ -77,18 +80,21 @@ func (s *sink) Deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint,
 	return nil
 }
 
-// parsedMsg is a fetched message parsed ahead of its transaction.
+// parsedMsg is a fetched message parsed and read ahead of its
+// transaction.
 type parsedMsg struct {
-	msg *inbox.Message
-	err error
+	msg     *inbox.Message
+	err     error
+	policy  *rules.Policy
+	reading *rules.Reading
 }
 
-// parseAll parses msgs on up to GOMAXPROCS goroutines. Parsing is the
-// costliest step of recording a message that needs no store, so it runs
-// on every core while the batch waits, and outside the transaction, which
-// then holds the store's one connection (shared with the dispatchers) for
-// less time.
-func parseAll(msgs []inbox.Fetched) []parsedMsg {
+// parseAll parses and reads msgs on up to GOMAXPROCS goroutines. Parsing
+// and reading the customer's words (rules.Read) are the costliest steps of
+// recording a message and need no store, so they run on every core while
+// the batch waits, and outside the transaction, which then holds the
+// store's one connection (shared with the dispatchers) for less time.
+func parseAll(msgs []inbox.Fetched, p *rules.Policy) []parsedMsg {
 	out := make([]parsedMsg, len(msgs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -100,6 +106,10 @@ func parseAll(msgs []inbox.Fetched) []parsedMsg {
 					return
 				}
 				out[i].msg, out[i].err = parseSafely(msgs[i].Raw)
+				out[i].policy = p
+				if out[i].err == nil {
+					out[i].reading = readSafely(p, out[i].msg)
+				}
 			}
 		})
 	}
@@ -141,7 +151,7 @@ func (d *Daemon) deliverOne(ctx context.Context, mailbox string, cp inbox.Checkp
 	reason := "could not be ingested: " + err.Error()
 	err = d.store.Update(ctx, now, func(tx *store.Tx) error {
 		if _, err := tx.InsertMessage(store.MessageRecord{Mailbox: mailbox, UIDValidity: cp.UIDValidity, UID: f.UID,
-			Key: fmt.Sprintf("uid:%d:%d:%s", cp.UIDValidity, f.UID, mailbox), Kind: "malformed", Error: reason, Arrived: f.InternalDate}); err != nil {
+			Key: fmt.Sprintf("uid:%d:%d:%s", cp.UIDValidity, f.UID, mailbox), Kind: core.KindMalformed, Error: reason, Arrived: f.InternalDate}); err != nil {
 			return err
 		}
 		return tx.SetCheckpoint(checkpointRecord(mailbox, cp, now))
@@ -188,8 +198,9 @@ func (in *ingest) runSafe() (err error) {
 	return in.run()
 }
 
-// run classifies and records the message. Only store errors are returned:
-// a message that cannot be parsed is recorded with its reason.
+// run reads the message, asks rules what it means and does, and applies
+// the answer. Only store errors are returned: a message that cannot be
+// parsed is recorded with its reason.
 func (in *ingest) run() error {
 	f := in.f
 	in.rec = store.MessageRecord{Mailbox: in.mailbox, UIDValidity: in.validity, UID: f.UID, History: f.History, Arrived: f.InternalDate}
@@ -214,305 +225,80 @@ func (in *ingest) run() error {
 		return err
 	}
 	if in.rec.Error != "" {
-		in.rec.Kind = "malformed"
+		in.rec.Kind = core.KindMalformed
 		in.note("message recorded as malformed; left in the mailbox", "from", in.rec.From, "reason", in.rec.Error)
 		in.d.metrics.Skipped("malformed")
 		_, err := in.tx.InsertMessage(in.rec)
 		return err
 	}
-	if done, err := in.unsubscribeToken(msg); done || err != nil {
+	facts, err := in.facts(msg)
+	if err != nil {
 		return err
 	}
+	facts.Reading = in.p.reading
+	dec, err := in.p.policy.Decide(msg, facts, known{in.tx})
+	if err != nil {
+		return err
+	}
+	return in.apply(dec)
+}
+
+// facts finds what the rules need to know about msg beyond its words:
+// the follow-up it answers, the owner's conversation it continues, an
+// unsubscribe token in its subject.
+func (in *ingest) facts(msg *inbox.Message) (rules.Facts, error) {
+	fs := rules.Facts{History: in.f.History, At: in.tx.Now(), Unsubscribe: in.unsubscribeToken(msg)}
 	refs := append(append([]string{}, msg.References...), msg.InReplyTo...)
-	ref, err := in.tx.FollowupByMessageID(refs)
+	replied, err := in.tx.FollowupByMessageID(refs)
 	if err != nil {
-		return err
+		return fs, err
 	}
-	var rref *rules.Ref
-	if ref != nil {
-		rref = &rules.Ref{Template: ref.Template, Sequence: ref.Sequence}
-		in.rec.FollowupID = ref.ID
+	if replied != nil {
+		fs.Replied = replied
+		in.rec.FollowupID = replied.ID
 	} else if len(refs) > 0 {
-		// An answer to the owner's own (Bcc'd) reply continues their
-		// conversation: a reply, not a new contact to thank.
-		owner, err := in.tx.OwnerThread(refs)
-		if err != nil {
-			return err
-		}
-		if owner {
-			rref = &rules.Ref{Sequence: "the owner's conversation"}
+		if fs.OwnerThread, err = in.tx.OwnerThread(refs); err != nil {
+			return fs, err
 		}
 	}
-	// One rule set for both, even if a reload lands in between.
-	cl := in.d.classifier()
-	dec := cl.Classify(msg, in.firstTime, rref)
-	dec.Tags = append(dec.Tags, cl.RuleTags(msg, dec)...)
-	in.rec.Kind, in.rec.Category, in.rec.Rule, in.rec.Tags = dec.Kind, dec.Category, dec.Rule, dec.Tags
-	in.rec.SkipReason, in.rec.Review = dec.Skip, dec.Review
-	in.rec.Excerpt = excerpt(dec.Text, 1000)
-	in.d.metrics.Ingested(dec.Kind)
-
-	switch dec.Kind {
-	case rules.KindBounce:
-		return in.bounce(dec)
-	case rules.KindOwnerReply, rules.KindOwnerCommand:
-		return in.owner(dec)
-	case rules.KindCustomer, rules.KindReply, rules.KindForward:
-		if dec.Skip == "" || dec.Kind == rules.KindForward {
-			return in.customer(dec)
-		}
-	}
-	if dec.Review {
-		in.note("forward kept for the owner's review: its original sender could not be found", "from", in.rec.From, "subject", in.rec.Subject)
-	} else {
-		in.note("message skipped", "from", in.rec.From, "reason", dec.Skip)
-		in.d.metrics.Skipped(dec.Skip)
-	}
-	_, err = in.tx.InsertMessage(in.rec)
-	return err
+	return fs, nil
 }
 
-func (in *ingest) firstTime(email string) bool {
-	c, err := in.tx.Customer(email)
-	return err != nil || c.Contacts == 0 && c.Purchases == 0 // never wrote, never bought
-}
-
-// customer records mail a customer wrote (directly, as a reply, or
-// forwarded by the owner) and plans what it starts.
-func (in *ingest) customer(dec rules.Decision) error {
-	now := in.tx.Now()
-	email := dec.Customer.Key()
-	c, err := in.tx.TouchCustomer(email, dec.Customer.Name, now, true)
-	if err != nil {
-		return err
-	}
-	firstTime := c.FirstTime() // this message is their first contact
-	in.rec.CustomerID = c.ID
-	if dec.Kind == rules.KindForward {
-		in.rec.HeaderMsgID, in.rec.Subject = dec.ThreadID, dec.Subject
-	}
-	id, err := in.tx.InsertMessage(in.rec)
-	if err != nil {
-		return err
-	}
-	attrs := []any{"customer", email, "kind", dec.Kind, "category", dec.Category, "rule", dec.Rule}
-	if len(dec.Tags) > 0 {
-		attrs = append(attrs, "tags", strings.Join(dec.Tags, " "))
-	}
-	if dec.Category == "purchase" {
-		if err := in.tx.AddPurchase(c.ID); err != nil {
-			return err
-		}
-	}
-	if dec.Has(rules.TagVIP) {
-		if err := in.tx.SetVIP(c.ID); err != nil {
-			return err
-		}
-	}
-	if in.f.History {
-		in.note("message recorded as history (it was there before the first start)", attrs...)
-		return nil
-	}
-	if dec.Skip != "" { // #ignore on a forward
-		in.note("message skipped", append(attrs, "reason", dec.Skip)...)
-		return nil
-	}
-	if err := in.tx.NoteInbound(c.ID, id); err != nil {
-		return err
-	}
-	// Whatever the customer writes stops the sequences that stop on a reply.
-	if n, err := in.tx.CancelOnReply(c.ID, id); err != nil {
-		return err
-	} else if n > 0 {
-		in.note("pending follow-ups cancelled: the customer wrote again", "customer", email, "cancelled", n)
-	}
-	if dec.OptOut {
-		why := "asked to stop"
-		if dec.Has(rules.TagStop) {
-			why = "owner tagged #stop"
-		}
-		n, err := in.tx.OptOut(email, why)
-		in.note("customer opted out: nothing more will be sent", "customer", email, "reason", why, "cancelled", n)
-		in.d.metrics.Skipped("opt-out")
-		return err
-	}
-	if dec.Has(rules.TagResolved) {
-		if err := in.resolve(c, "tag"); err != nil {
-			return err
-		}
-	}
-	event := dec.Category
-	if dec.Feedback {
-		if _, err := in.tx.AddFeedback(store.Feedback{CustomerID: c.ID, MessageID: id, FollowupID: in.rec.FollowupID,
-			Rating: dec.Rating, Text: excerpt(dec.Text, 2000)}); err != nil {
-			return err
-		}
-		in.note("feedback recorded", "customer", email, "rating", dec.Rating)
-		if dec.Rating > 0 && dec.Rating <= 2 {
-			event = "complaint" // a low rating is a complaint in all but name
-		} else {
-			event = "" // thanking for feedback is the owner's to do
-		}
-	} else if dec.Kind == rules.KindReply && event != "complaint" {
-		// A customer answering a follow-up is a conversation, not a new
-		// contact: it stops the sequence but starts nothing new.
-		event = ""
-	}
-	in.note("message ingested", attrs...)
-	if event == "" || dec.Has(rules.TagResolved) && event != "complaint" {
-		return nil
-	}
-	var caseID int64
-	if event == "complaint" {
-		k, opened, err := in.tx.OpenCase(c.ID, id, dec.Subject)
-		if err != nil {
-			return err
-		}
-		if !opened {
-			in.note("complaint joins the open case; no new apology", "customer", email, "case", k.ID)
-			return nil
-		}
-		caseID = k.ID
-		in.note("complaint case opened", "customer", email, "case", k.ID)
-	}
-	return in.plan(store.NewFollowup{TriggerKey: fmt.Sprintf("m:%d", id), Event: event,
-		TriggerTime: now, TriggerSeq: id, ThreadID: id, CaseID: caseID, FirstTime: firstTime}, c)
-}
-
-// plan records the follow-ups an event starts for customer c and notes
-// them; base holds everything but the step.
-func (in *ingest) plan(base store.NewFollowup, c store.Customer) error {
-	added, blocked, err := planEvent(in.tx, in.d.conf().Sequences, base, c)
-	for _, p := range blocked {
-		in.note("follow-up not planned: "+reachable(c), "customer", c.Email, "sequence", p.Sequence, "step", p.Step, "template", p.Template)
-	}
-	for _, p := range added {
-		in.notes = append(in.notes, note{msg: "follow-up planned", planned: true, attrs: []any{"customer", c.Email,
-			"sequence", p.Sequence, "step", p.Step, "template", p.Template, "to", p.Recipient,
-			"due", p.Due.UTC().Format(time.RFC3339)}})
-	}
-	return err
-}
-
-// resolve closes the customer's open case and plans the "resolved" event.
-func (in *ingest) resolve(c store.Customer, by string) error {
-	email := c.Email
-	k, err := in.tx.ResolveCase(c.ID, by)
-	if err != nil || k == nil {
-		if k == nil && err == nil {
-			in.note("#resolved, but the customer has no open case", "customer", email)
-		}
-		return err
-	}
-	in.note("case resolved", "customer", email, "case", k.ID, "by", by)
-	return in.plan(resolvedEvent(k, in.tx.Now()), c)
-}
-
-// owner records the owner's Bcc'd reply or command: the owner answered,
-// and the tags act on each customer named.
-func (in *ingest) owner(dec rules.Decision) error {
-	now := in.tx.Now()
-	var custs []store.Customer
-	for _, t := range dec.Targets {
-		c, err := in.tx.TouchCustomer(t.Key(), t.Name, now, false)
-		if err != nil {
-			return err
-		}
-		custs = append(custs, c)
-	}
-	in.rec.CustomerID = custs[0].ID
-	seq, err := in.tx.InsertMessage(in.rec)
-	if err != nil {
-		return err
-	}
-	for _, c := range custs {
-		if dec.Kind == rules.KindOwnerReply {
-			if err := in.tx.OwnerAnswered(c.ID, seq); err != nil {
-				return err
-			}
-			in.note("the owner answered the customer (Bcc)", "customer", c.Email)
-		}
-		if err := in.ownerTags(dec, c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (in *ingest) ownerTags(dec rules.Decision, c store.Customer) error {
-	customerID, email := c.ID, c.Email
-	if dec.Has(rules.TagResolved) {
-		if err := in.tx.OwnerAnswered(customerID, 0); err != nil {
-			return err
-		}
-		by := "tag"
-		if dec.Kind == rules.KindOwnerReply {
-			by = "owner-reply"
-		}
-		if err := in.resolve(c, by); err != nil {
-			return err
-		}
-	}
-	if dec.Has(rules.TagStop) {
-		n, err := in.tx.OptOut(email, "owner tagged #stop")
-		if err != nil {
-			return err
-		}
-		in.note("customer opted out by the owner", "customer", email, "cancelled", n)
-	}
-	if dec.Has(rules.TagVIP) {
-		if err := in.tx.SetVIP(customerID); err != nil {
-			return err
-		}
-		in.note("customer marked VIP", "customer", email)
-	}
-	if dec.Has(rules.TagPurchase) {
-		return in.tx.AddPurchase(customerID)
-	}
-	return nil
-}
-
-// bounce marks permanently failed recipients as bouncing.
-func (in *ingest) bounce(dec rules.Decision) error {
-	for _, r := range dec.Bounce.Recipients {
-		if !r.Permanent {
-			in.note("delivery delayed; nothing changes", "customer", r.Email, "status", r.Status)
-			continue
-		}
-		why := strings.TrimSpace(r.Status + " " + r.Diagnostic)
-		n, err := in.tx.MarkBouncing(r.Email, why)
-		if err != nil {
-			return err
-		}
-		in.note("address bounces: nothing more will be sent to it", "customer", r.Email, "reason", why, "cancelled", n)
-	}
-	_, err := in.tx.InsertMessage(in.rec)
-	return err
-}
-
-// unsubscribeToken opts out the address named by a List-Unsubscribe
-// token in the subject ("unsubscribe <token>"), whoever sent it.
-func (in *ingest) unsubscribeToken(m *inbox.Message) (bool, error) {
+// unsubscribeToken returns the address a List-Unsubscribe token in the
+// subject ("unsubscribe <token>") names, whoever sent it; "" if none.
+func (in *ingest) unsubscribeToken(m *inbox.Message) string {
 	s := strings.TrimSpace(m.Subject)
 	if len(s) < 12 || !strings.EqualFold(s[:11], "unsubscribe") {
-		return false, nil
+		return ""
 	}
-	email, ok := in.d.unsub.Verify(strings.TrimSpace(s[11:]))
-	if !ok {
-		return false, nil
+	email, _ := in.d.unsub.Verify(strings.TrimSpace(s[11:]))
+	return email
+}
+
+// known answers the rules' questions from the store, inside the
+// message's transaction.
+type known struct{ tx *store.Tx }
+
+func (k known) Customer(email string) (core.Customer, bool, error) {
+	c, err := k.tx.Customer(email)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, false, nil
 	}
-	n, err := in.tx.OptOut(email, "List-Unsubscribe")
-	if err != nil {
-		return true, err
-	}
-	in.rec.Kind, in.rec.SkipReason = "optout", "unsubscribe request"
-	if c, err := in.tx.Customer(email); err == nil {
-		in.rec.CustomerID = c.ID
-	}
-	in.note("customer opted out (List-Unsubscribe)", "customer", email, "cancelled", n)
-	in.d.metrics.Skipped("opt-out")
-	_, err = in.tx.InsertMessage(in.rec)
-	return true, err
+	return c, err == nil, err
+}
+
+func (k known) OpenCase(id int64) (*core.Case, error)  { return k.tx.OpenCaseOf(id) }
+func (k known) Latest(id int64) (*core.Contact, error) { return k.tx.Latest(id) }
+
+// readSafely reads a message ahead of its transaction; a panic leaves it
+// to be read (and the panic reported) inside it.
+func readSafely(p *rules.Policy, m *inbox.Message) (r *rules.Reading) {
+	defer func() {
+		if recover() != nil {
+			r = nil
+		}
+	}()
+	return p.Read(m)
 }
 
 // parseSafely parses raw mail; a panic in the parser becomes an error for

@@ -7,27 +7,34 @@ import (
 
 	"github.com/followupd/followupd/inbox"
 	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/rules"
+	"github.com/followupd/followupd/rules/meaning"
 )
 
 // Inspection is what `followupd inspect` prints for one file: how the
 // daemon would read it, without touching the database or any server.
 type Inspection struct {
-	File      string          `json:"file"`
-	Customer  InspectPerson   `json:"customer"`
-	Subject   string          `json:"subject"`
-	Kind      string          `json:"kind"`
-	Category  string          `json:"category"`
-	Rule      string          `json:"rule"`
-	Tags      []string        `json:"tags"`
-	Forwarded bool            `json:"forwarded"`
-	OptOut    bool            `json:"optout"`
-	Rating    int             `json:"rating,omitempty"`
-	Skip      string          `json:"skip"`
-	Bounce    InspectBounce   `json:"bounce"`
-	Bounces   []InspectBounce `json:"bounces,omitempty"`
-	Problems  []string        `json:"problems,omitempty"`
-	Error     string          `json:"error"`
+	File      string             `json:"file"`
+	Customer  InspectPerson      `json:"customer"`
+	Subject   string             `json:"subject"`
+	Kind      core.Kind          `json:"kind"`
+	Category  core.Category      `json:"category"`
+	Rule      string             `json:"rule"`
+	Unsure    bool               `json:"unsure"`
+	Language  core.Lang          `json:"language"`
+	Evidence  []meaning.Evidence `json:"evidence"`
+	Tags      []string           `json:"tags"`
+	Forwarded bool               `json:"forwarded"`
+	OptOut    bool               `json:"optout"`
+	Rating    int                `json:"rating,omitempty"`
+	Skip      string             `json:"skip"`
+	Bounce    InspectBounce      `json:"bounce"`
+	Bounces   []InspectBounce    `json:"bounces,omitempty"`
+	Problems  []string           `json:"problems,omitempty"`
+	Error     string             `json:"error"`
+
+	decision rules.Decision
 }
 
 // InspectPerson is a name and an address.
@@ -43,29 +50,36 @@ type InspectBounce struct {
 	Status    string `json:"status,omitempty"`
 }
 
-// Inspector classifies files as the daemon would.
+// Inspector reads files as the daemon would.
 type Inspector struct {
-	cl  *rules.Classifier
-	cfg *config.Config
+	policy *rules.Policy
+	cfg    *config.Config
 }
 
 // NewInspector prepares an inspector. With a nil config it uses the
-// built-in rules and treats a forward from anyone as the owner's.
+// built-in reading and treats a forward from anyone as the owner's.
 func NewInspector(cfg *config.Config) (*Inspector, error) {
 	if cfg == nil {
-		cl, err := rules.NewClassifier(rules.Policy{AnyForwarder: true}, nil, true)
-		return &Inspector{cl: cl}, err
+		return &Inspector{policy: rules.BuiltIn()}, nil
 	}
 	lv, err := Prepare(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Inspector{cl: lv.classifier, cfg: cfg}, nil
+	return &Inspector{policy: lv.policy, cfg: cfg}, nil
 }
 
-// Inspect reads and classifies one file. Errors go into the result.
-func (ins *Inspector) Inspect(file string) (out Inspection) {
-	out = Inspection{File: file, Tags: []string{}}
+// newcomer is the store of `inspect` and `plan`: every customer is new.
+type newcomer struct{}
+
+func (newcomer) Customer(string) (core.Customer, bool, error) { return core.Customer{}, false, nil }
+func (newcomer) OpenCase(int64) (*core.Case, error)           { return nil, nil }
+func (newcomer) Latest(int64) (*core.Contact, error)          { return nil, nil }
+
+// Inspect reads one file as a first contact arriving at now. Errors go
+// into the result.
+func (ins *Inspector) Inspect(file string, now time.Time) (out Inspection) {
+	out = Inspection{File: file, Tags: []string{}, Evidence: []meaning.Evidence{}}
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		out.Error = err.Error()
@@ -77,16 +91,18 @@ func (ins *Inspector) Inspect(file string) (out Inspection) {
 		return out
 	}
 	out.Problems = msg.Problems
-	dec, ok := classifySafely(ins.cl, msg)
-	if !ok {
-		out.Error = "classifier panic"
+	dec, err := decideSafely(ins.policy, msg, now)
+	if err != nil {
+		out.Error = err.Error()
 		return out
 	}
+	out.decision = dec
 	out.Customer = InspectPerson{Email: dec.Customer.Email, Name: dec.Customer.Name}
 	out.Subject, out.Kind, out.Category, out.Rule, out.Skip = dec.Subject, dec.Kind, dec.Category, dec.Rule, dec.Skip
+	out.Unsure, out.Language = dec.Unsure, dec.Language
+	out.Evidence = append(out.Evidence, dec.Evidence...)
 	out.Tags = append(out.Tags, dec.Tags...)
-	out.Tags = append(out.Tags, ins.cl.RuleTags(msg, dec)...)
-	out.Forwarded = dec.Kind == rules.KindForward || dec.Kind == rules.KindUnattributed
+	out.Forwarded = dec.Kind == core.KindForward || dec.Kind == core.KindUnattributed
 	out.OptOut, out.Rating = dec.OptOut, dec.Rating
 	if dec.Skip == "" && dec.OptOut {
 		out.Skip = "the customer asks to hear no more (opt-out)"
@@ -102,55 +118,59 @@ func (ins *Inspector) Inspect(file string) (out Inspection) {
 	return out
 }
 
-// classifySafely classifies a message; a panic is reported, not raised.
-func classifySafely(cl *rules.Classifier, m *inbox.Message) (d rules.Decision, ok bool) {
+// decideSafely asks rules about a message; a panic is reported, not raised.
+func decideSafely(p *rules.Policy, m *inbox.Message, now time.Time) (d rules.Decision, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			ok = false
+			err = fmt.Errorf("rules panic: %v", r)
 		}
 	}()
-	return cl.Classify(m, func(string) bool { return true }, nil), true
+	return p.Decide(m, rules.Facts{At: now}, newcomer{})
 }
 
 // PlannedSend is one follow-up `followupd plan` says would be sent.
 type PlannedSend struct {
-	Sequence   string   `json:"sequence"`
-	Step       int      `json:"step"`
-	Template   string   `json:"template"`
-	To         string   `json:"to"`
-	Due        string   `json:"due"`            // planned time, RFC 3339
-	SendAt     string   `json:"send_at"`        // after send hours and holidays
-	Conditions []string `json:"when,omitempty"` // checked when it falls due
+	Sequence   string           `json:"sequence"`
+	Step       int              `json:"step"`
+	Template   string           `json:"template"`
+	To         string           `json:"to"`
+	Due        string           `json:"due"`            // planned time, RFC 3339
+	SendAt     string           `json:"send_at"`        // after send hours and holidays
+	Conditions []core.Condition `json:"when,omitempty"` // checked when it falls due
 }
 
 // Plan is what `followupd plan` prints for one file.
 type Plan struct {
 	Inspection
 	Sends []PlannedSend `json:"sends"`
+	// Why says why nothing (or only an acknowledgement) is planned.
+	Why []string `json:"why,omitempty"`
 }
 
 // Plan says what a message arriving at now would make followupd send, to
-// whom and when, as if the customer were new, without a database or server.
+// whom and when, as if the customer were new, without a database or
+// server: the follow-ups rules plans for it.
 func (ins *Inspector) Plan(file string, now time.Time) Plan {
-	p := Plan{Inspection: ins.Inspect(file), Sends: []PlannedSend{}}
-	if p.Error != "" || p.Skip != "" || p.OptOut || ins.cfg == nil {
+	p := Plan{Inspection: ins.Inspect(file, now), Sends: []PlannedSend{}}
+	if p.Error != "" || ins.cfg == nil {
 		return p
 	}
-	event := p.Category
-	if p.Kind == rules.KindReply && event != "complaint" {
-		return p
-	}
-	limits := rules.LimitsFrom(ins.cfg.Business)
-	for _, s := range rules.Plan(ins.cfg.Sequences, event, now) {
-		to := p.Customer.Email
-		at := s.Due
-		if s.Recipient == "owner" {
-			to = ins.cfg.Business.OwnerEmail
-		} else {
-			at = rules.NextAllowed(s.Due, limits.Windows, limits.Loc, limits.Holidays)
+	for _, a := range p.decision.Acts {
+		p.Why = append(p.Why, a.Notes...)
+		if a.Why != "" {
+			p.Why = append(p.Why, a.Why)
 		}
-		p.Sends = append(p.Sends, PlannedSend{Sequence: s.Sequence, Step: s.Step, Template: s.Template, To: to,
-			Due: s.Due.UTC().Format(time.RFC3339), SendAt: at.UTC().Format(time.RFC3339), Conditions: s.Conditions})
+		for _, f := range a.Plan {
+			to := a.Customer.Email
+			if f.Recipient == core.ToOwner {
+				to = ins.cfg.Business.OwnerEmail
+			}
+			p.Sends = append(p.Sends, PlannedSend{Sequence: f.Sequence, Step: f.Step, Template: f.Template, To: to,
+				Due: f.Due.UTC().Format(time.RFC3339), SendAt: ins.policy.SendAt(f).UTC().Format(time.RFC3339), Conditions: f.Conditions})
+		}
+		for _, f := range a.Blocked {
+			p.Why = append(p.Why, fmt.Sprintf("%s step %d not planned: %s", f.Sequence, f.Step, f.LastError))
+		}
 	}
 	return p
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/followupd/followupd/internal/clock"
 	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/internal/testserver"
 )
@@ -303,7 +304,7 @@ func TestHealthzFlipsWhenIMAPGoesAway(t *testing.T) {
 		t.Fatalf("healthz = %d %s while connected", code, body)
 	}
 	h.append(customerMail("Ana <ana@example.com>", "Question?", "a1@example.com", "Hello?"))
-	h.waitStats(r.d, "sent", func(st store.Stats) bool { return st.Followups[store.StateSent] == 1 })
+	h.waitStats(r.d, "sent", func(st store.Stats) bool { return st.Followups[core.Sent] == 1 })
 	if _, body := get("/metrics"); !strings.Contains(body, "followupd_followups_sent_total") || !strings.Contains(body, "followupd_messages_ingested_total") {
 		t.Errorf("metrics lack the followupd families:\n%.2000s", body)
 	}

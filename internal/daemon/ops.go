@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
+	"github.com/followupd/followupd/rules"
 )
 
 // The owner's operations. They work on the store directly, so the CLI can
@@ -18,10 +20,14 @@ import (
 
 // Resolve resolves a case, named by its number or the customer's address,
 // and plans the sequences that start on "resolved".
-func Resolve(ctx context.Context, st *store.Store, cfg *config.Config, target string, now time.Time) (*store.Case, int, error) {
-	var resolved *store.Case
+func Resolve(ctx context.Context, st *store.Store, cfg *config.Config, target string, now time.Time) (*core.Case, int, error) {
+	p, err := rules.New(cfg, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	var resolved *core.Case
 	planned := 0
-	err := st.Update(ctx, now, func(tx *store.Tx) error {
+	err = st.Update(ctx, now, func(tx *store.Tx) error {
 		var customerID int64
 		if id, err := strconv.ParseInt(strings.TrimPrefix(target, "#"), 10, 64); err == nil {
 			k, err := tx.Case(id)
@@ -39,7 +45,7 @@ func Resolve(ctx context.Context, st *store.Store, cfg *config.Config, target st
 			}
 			customerID = c.ID
 		}
-		k, err := tx.ResolveCase(customerID, "command")
+		k, err := tx.ResolveCase(customerID, core.ByCommand)
 		if err != nil {
 			return err
 		}
@@ -54,14 +60,72 @@ func Resolve(ctx context.Context, st *store.Store, cfg *config.Config, target st
 		if err != nil {
 			return err
 		}
-		added, _, err := planEvent(tx, cfg.Sequences, resolvedEvent(k, now), c)
+		plan, _ := p.Resolved(k, now, c)
+		added, err := planFollowups(tx, stampResolved(plan, k))
 		planned = len(added)
+		return err
+	})
+	return resolved, planned, err
+}
+
+// Reclassify corrects how the customer's newest message was read: the
+// pending follow-ups of the wrong reading are cancelled and the right
+// one's planned, without repeating a template already sent for it (what
+// an owner tag such as "#complaint ana@example.com" does in mail). It
+// returns what rules decided and the follow-ups planned.
+func Reclassify(ctx context.Context, st *store.Store, cfg *config.Config, email string, to core.Category, now time.Time) (*rules.Reclassification, int, error) {
+	if !to.Valid() {
+		return nil, 0, fmt.Errorf("%q is not a category (one of %s)", to, categoryList())
+	}
+	p, err := rules.New(cfg, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	var r *rules.Reclassification
+	planned := 0
+	err = st.Update(ctx, now, func(tx *store.Tx) error {
+		c, err := tx.Customer(email)
 		if err != nil {
 			return err
 		}
-		return nil
+		latest, err := tx.Latest(c.ID)
+		if err != nil {
+			return err
+		}
+		r = p.Reclassify(c, latest, to, "followupd reclassify", now)
+		if !r.Changes {
+			return nil
+		}
+		if to == core.Purchase {
+			if err := tx.AddPurchase(c.ID); err != nil {
+				return err
+			}
+		}
+		added, err := applyReclassification(tx, r, c)
+		planned = len(added)
+		return err
 	})
-	return resolved, planned, err
+	return r, planned, err
+}
+
+func categoryList() string {
+	var s []string
+	for _, c := range core.Categories {
+		s = append(s, string(c))
+	}
+	return strings.Join(s, ", ")
+}
+
+// SetLanguage sets the language the customer is written to in, as the
+// owner's choice: detection no longer changes it.
+func SetLanguage(ctx context.Context, st *store.Store, email string, l core.Lang, now time.Time) error {
+	return st.Update(ctx, now, func(tx *store.Tx) error {
+		c, err := tx.Customer(email)
+		if err != nil {
+			return err
+		}
+		return tx.SetLanguage(c.ID, l, true)
+	})
 }
 
 // OptOut opts an address out for good and cancels what is pending for it.
@@ -84,7 +148,7 @@ func CancelFollowup(ctx context.Context, st *store.Store, id int64) error {
 	if err != nil {
 		return err
 	}
-	if f.State != store.StatePending {
+	if f.State != core.Pending {
 		return fmt.Errorf("follow-up %d is %s, not pending", id, f.State)
 	}
 	return st.Cancel(ctx, id, "cancelled by the owner")
@@ -100,7 +164,7 @@ func RetryFollowup(ctx context.Context, st *store.Store, id int64, now time.Time
 	if err != nil {
 		return "", err
 	}
-	customer := f.Recipient == "customer"
+	customer := f.Recipient == core.ToCustomer
 	if customer && !f.Customer.OptedOut.IsZero() {
 		return "", errors.New("the customer opted out: nothing more may be sent to them")
 	}

@@ -8,14 +8,16 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/templates"
 )
 
 // Preview renders every variant of a template, for a sample customer or,
 // with email, for that customer as the store knows them (their latest
-// message and case).
-func Preview(ctx context.Context, cfg *config.Config, name, email string, now time.Time) (string, error) {
+// message and case), in lang: by default the customer's language, else the
+// owner's.
+func Preview(ctx context.Context, cfg *config.Config, name, email string, lang core.Lang, now time.Time) (string, error) {
 	lv, err := Prepare(cfg)
 	if err != nil {
 		return "", err
@@ -37,26 +39,36 @@ func Preview(ctx context.Context, cfg *config.Config, name, email string, now ti
 			return "", err
 		}
 		c := t.Customer
-		data.Customer = templateCustomer(c, c.FirstTime())
+		data.Customer = templates.Customer{Customer: c, FirstTime: c.FirstTime()}
 		data.Case = nil
 		for i := len(t.Messages) - 1; i >= 0; i-- {
 			m := t.Messages[i]
-			if m.Kind == "customer" || m.Kind == "forward" || m.Kind == "reply" {
-				data.Message = templates.Message{Subject: m.Subject, Date: m.Date, Category: m.Category, From: c.Email}
+			if m.Kind == core.KindCustomer || m.Kind == core.KindForward || m.Kind == core.KindReply {
+				data.Message = templates.Message{Subject: m.Subject, Date: m.Date, Category: m.Category, From: c.Email, Text: m.Excerpt}
 				break
 			}
 		}
 		if n := len(t.Cases); n > 0 {
-			data.Case = templateCase(t.Cases[n-1], now)
+			data.Case = &templates.Case{Case: *t.Cases[n-1]}
+		}
+		if lang == "" {
+			lang = c.Language
 		}
 	}
-	rs, err := lv.tmpl.Preview(name, data)
+	if lang == "" {
+		lang = lv.policy.Language()
+	}
+	rs, err := lv.tmpl.Preview(name, lang, data)
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
 	for i, r := range rs {
-		fmt.Fprintf(&b, "=== %s, variant %d of %d (%s)\nSubject: %s\n\n%s", name, i+1, len(rs), r.Variant, r.Subject, r.Text)
+		written := "its base file"
+		if r.Lang != "" {
+			written = r.Lang.Name()
+		}
+		fmt.Fprintf(&b, "=== %s, variant %d of %d (%s, %s)\nSubject: %s\n\n%s", name, i+1, len(rs), r.Variant, written, r.Subject, r.Text)
 		if r.HTML != "" {
 			fmt.Fprintf(&b, "\n--- HTML part ---\n%s\n", r.HTML)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/internal/clock"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/internal/testserver"
 )
@@ -137,7 +138,7 @@ steps = [ { after = "0s", template = "thank-you" }, { after = "1h", template = "
 	}
 	// A mail client sends it, here from another address of hers.
 	h.append(customerMail("Ana <ana.private@example.org>", u.Query().Get("subject"), "unsub1@example.org", ""))
-	h.waitStats(r.d, "the check-in cancelled", func(st store.Stats) bool { return st.Followups[store.StateCancelled] == 1 })
+	h.waitStats(r.d, "the check-in cancelled", func(st store.Stats) bool { return st.Followups[core.Cancelled] == 1 })
 	c, _ := r.d.Store().Customer(context.Background(), "ana@example.com")
 	if c.OptedOut.IsZero() {
 		t.Error("the List-Unsubscribe request did not opt ana@example.com out")
@@ -154,8 +155,8 @@ func TestTemporaryFailuresGiveUpAfterMaxAttempts(t *testing.T) {
 	r := h.start()
 	r.waitConnected(t)
 	h.append(customerMail("Ana <ana@example.com>", "Question?", "a1@example.com", "Hello?"))
-	advanceUntil(t, fake, 5*time.Minute, func() bool { return h.stats(r.d).Followups[store.StateFailed] == 1 })
-	fs, _ := r.d.Store().FollowupsByState(context.Background(), store.StateFailed, 5)
+	advanceUntil(t, fake, 5*time.Minute, func() bool { return h.stats(r.d).Followups[core.Failed] == 1 })
+	fs, _ := r.d.Store().FollowupsByState(context.Background(), core.Failed, 5)
 	if len(fs) != 1 || fs[0].Attempts != 3 || !strings.Contains(fs[0].LastError, "gave up after 3 attempts") {
 		t.Errorf("failed follow-up = %+v", fs)
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/followupd/followupd/internal/config"
 	"github.com/followupd/followupd/internal/store"
-	"github.com/followupd/followupd/rules"
 )
 
 // quietScanEvery is how often the dispatcher looks for customers gone
@@ -21,8 +19,8 @@ const (
 // customer and their last contact, so one silence starts a sequence once,
 // and a new silence after a new contact starts it again.
 func (d *Daemon) scanQuiet(ctx context.Context, now time.Time) {
-	lv := d.live()
-	for _, seq := range rules.QuietSequences(lv.cfg.Sequences) {
+	p := d.policy()
+	for _, seq := range p.QuietSequences() {
 		custs, err := d.store.QuietCustomers(ctx, seq.Name, now.Add(-seq.QuietAfter.Duration), quietBatch)
 		if err != nil {
 			d.log.Error("quiet scan", "err", err)
@@ -31,8 +29,11 @@ func (d *Daemon) scanQuiet(ctx context.Context, now time.Time) {
 		planned := 0
 		err = d.store.Update(ctx, now, func(tx *store.Tx) error {
 			for _, c := range custs {
-				added, _, err := planEvent(tx, []config.Sequence{seq}, store.NewFollowup{TriggerKey: store.QuietKey(c.ID, c.LastContact),
-					Event: "quiet", TriggerTime: now, FirstTime: c.FirstTime()}, c)
+				plan, _ := p.PlanQuiet(seq, now, c)
+				for i := range plan {
+					plan[i].TriggerKey = store.QuietKey(c.ID, c.LastContact)
+				}
+				added, err := planFollowups(tx, plan)
 				if err != nil {
 					return err
 				}

@@ -30,6 +30,9 @@ func (d *Daemon) Reload(cfg *config.Config) (restartNeeded []string, err error) 
 	// Keep what was started from the old config.
 	cfg.IMAP, cfg.SMTP, cfg.Store, cfg.Admin = old.IMAP, old.SMTP, old.Store, old.Admin
 	lv.cfg = cfg
+	for _, w := range lv.Warnings() {
+		d.log.Warn(w)
+	}
 	d.cur.Store(lv)
 	d.kickDispatcher()
 	return restartNeeded, nil

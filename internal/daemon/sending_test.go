@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/internal/clock"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/internal/testserver"
 )
@@ -49,7 +50,7 @@ steps = [ { after = "0s", template = "thank-you" } ]
 		h.append(customerMail(fmt.Sprintf("Customer %d <c%d@example.com>", i, i), "Question?", fmt.Sprintf("q%d@example.com", i), "Do you have it?"))
 	}
 	advanceUntil(t, fake, 3*time.Minute, func() bool { return len(h.smtp.Messages()) >= n })
-	h.waitStats(r.d, "all sent", func(st store.Stats) bool { return st.Followups[store.StateSent] == n })
+	h.waitStats(r.d, "all sent", func(st store.Stats) bool { return st.Followups[core.Sent] == n })
 	per := map[string]int{}
 	ids := map[string]int{}
 	for _, c := range h.smtp.Messages() {
@@ -78,8 +79,8 @@ func TestRecipientRefusedWith550IsFailedAndGetsNothingMore(t *testing.T) {
 	r := h.start()
 	r.waitConnected(t)
 	h.append(customerMail("Gone <gone@example.com>", "Question?", "g1@example.com", "Do you sell bells?"))
-	h.waitStats(r.d, "the thank-you failed", func(st store.Stats) bool { return st.Followups[store.StateFailed] == 1 })
-	fs, _ := r.d.Store().FollowupsByState(context.Background(), store.StateFailed, 10)
+	h.waitStats(r.d, "the thank-you failed", func(st store.Stats) bool { return st.Followups[core.Failed] == 1 })
+	fs, _ := r.d.Store().FollowupsByState(context.Background(), core.Failed, 10)
 	if len(fs) != 1 || !strings.Contains(fs[0].LastError, "User unknown") {
 		t.Fatalf("failed follow-up = %+v, want the server's reply recorded", fs)
 	}
@@ -91,7 +92,7 @@ func TestRecipientRefusedWith550IsFailedAndGetsNothingMore(t *testing.T) {
 	h.append(customerMail("Gone <gone@example.com>", "Another question?", "g2@example.com", "And helmets?"))
 	h.waitStats(r.d, "the second message", func(st store.Stats) bool { return st.Messages == 2 })
 	st := h.stats(r.d)
-	if st.Followups[store.StatePending]+st.Followups[store.StateSent] != 0 {
+	if st.Followups[core.Pending]+st.Followups[core.Sent] != 0 {
 		t.Errorf("follow-ups planned or sent for a bouncing address: %+v", st.Followups)
 	}
 	if len(h.smtp.Messages()) != 0 {
@@ -132,12 +133,12 @@ func TestInterruptedSendsAreSettledNotRepeated(t *testing.T) {
 		name      string
 		dot       bool // the final dot was about to be written
 		inSent    bool // and the message reached the Sent folder
-		wantState string
+		wantState core.State
 		wantSent  int // messages at the SMTP server after the restart
 	}{
-		{"before the end of DATA it is sent again", false, false, store.StateSent, 1},
-		{"after the dot and in Sent it counts as sent", true, true, store.StateSent, 0},
-		{"after the dot and not in Sent it is in doubt", true, false, store.StateDoubt, 0},
+		{"before the end of DATA it is sent again", false, false, core.Sent, 1},
+		{"after the dot and in Sent it counts as sent", true, true, core.Sent, 0},
+		{"after the dot and not in Sent it is in doubt", true, false, core.Doubt, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,7 +187,7 @@ func TestSentFollowUpsAreSavedInTheSentFolder(t *testing.T) {
 	msgs := h.waitSent(1)
 	m, _ := parsed(t, msgs[0])
 	id := strings.Trim(m.Header.Get("Message-Id"), "<>")
-	h.waitStats(r.d, "sent", func(st store.Stats) bool { return st.Followups[store.StateSent] == 1 })
+	h.waitStats(r.d, "sent", func(st store.Stats) bool { return st.Followups[core.Sent] == 1 })
 	// It is recorded as sent first, then copied: wait (bounded) for the copy.
 	var found bool
 	var err error
@@ -224,7 +225,7 @@ func TestFollowUpOutsideSendHoursWaitsForTheWindow(t *testing.T) {
 }
 
 // waitQueueNote waits (bounded) for a pending follow-up whose note says why it waits.
-func waitQueueNote(t *testing.T, d *Daemon, contains string) *store.Followup {
+func waitQueueNote(t *testing.T, d *Daemon, contains string) *core.Followup {
 	t.Helper()
 	for i := 0; i < 200; i++ {
 		q, _ := d.Store().Queue(context.Background(), 10)

@@ -4,20 +4,21 @@ import (
 	"context"
 	"time"
 
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 )
 
 // Report is what `followupd status` prints; its JSON form is a stable
 // interface for scripts and monitoring.
 type Report struct {
-	Customers int            `json:"customers"`
-	Messages  int            `json:"messages"`
-	Skipped   int            `json:"skipped"`
-	Malformed int            `json:"malformed"`
-	Review    int            `json:"review"`     // forwards kept for the owner: their customer was not found
-	OpenCases int            `json:"open_cases"` // complaints not yet resolved
-	Followups map[string]int `json:"followups"`
-	IMAP      IMAPReport     `json:"imap"`
+	Customers int                `json:"customers"`
+	Messages  int                `json:"messages"`
+	Skipped   int                `json:"skipped"`
+	Malformed int                `json:"malformed"`
+	Review    int                `json:"review"`     // forwards kept for the owner: their customer was not found
+	OpenCases int                `json:"open_cases"` // complaints not yet resolved
+	Followups map[core.State]int `json:"followups"`
+	IMAP      IMAPReport         `json:"imap"`
 }
 
 // IMAPReport says how fresh the mailbox view is.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/daemon"
 	"github.com/followupd/followupd/internal/testserver"
 )
@@ -183,7 +184,7 @@ func (dm *demo) play(dir string) error {
 		return err
 	}
 	fmt.Fprintf(dm.out, "\nDone. %d customers, %d messages (%d not answered), %d follow-ups sent, %d cancelled, %d open complaint(s).\n",
-		r.Customers, r.Messages, r.Skipped, r.Followups["sent"], r.Followups["cancelled"], r.OpenCases)
+		r.Customers, r.Messages, r.Skipped, r.Followups[core.Sent], r.Followups[core.Cancelled], r.OpenCases)
 	fmt.Fprintln(dm.out, "Ana opted out, so her check-in was never sent; Bob's out-of-office reply was not answered.")
 	fmt.Fprintln(dm.out, "Run it for real: cp config.example.toml followupd.toml, edit it, then `followupd check` and `followupd run`.")
 	return nil
