@@ -31,6 +31,10 @@ type Detection struct {
 	Confident bool
 	// Runners are the next likeliest languages, when it is not confident.
 	Runners []core.Lang
+	// Plausible are the languages that fit the text nearly as well as
+	// the best (within plausibleMargin per trigram), the best first: on a
+	// short text one of them is seldom wrong.
+	Plausible []core.Lang
 	// Margin is how far ahead Lang is of the next language, in average
 	// log-probability per trigram; Trigrams is how many were read.
 	Margin   float64
@@ -42,6 +46,9 @@ type Detection struct {
 const (
 	minTrigrams = 40
 	minMargin   = 0.12
+	// plausibleMargin: a language further behind the best than this (per
+	// trigram) does not fit the text.
+	plausibleMargin = 1.0
 	// unknownBelow: a best score below this (per trigram) fits no profile.
 	unknownBelow = -9.0
 )
@@ -181,6 +188,11 @@ func Detect(text string) Detection {
 		return d
 	}
 	d.Lang = md.langs[order[0]]
+	for _, i := range order {
+		if best-scores[i]/float64(n) < plausibleMargin {
+			d.Plausible = append(d.Plausible, md.langs[i])
+		}
+	}
 	if len(order) > 1 {
 		d.Margin = best - scores[order[1]]/float64(n)
 	}

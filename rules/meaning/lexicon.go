@@ -4,7 +4,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"sort"
+	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,52 +60,30 @@ func parseSignal(s string) (signal, bool) {
 }
 
 // word matches one token, or a few in a row: any of its exact words,
-// stems, or phrases ("thank_you").
+// stems, or phrases ("thank_you"). A compiled word has an id in its
+// lexicon: a scan of a sentence marks, for each token, the ids of the
+// words that match it, so that matching a cue is a bit test.
 type word struct {
-	exact    map[string]bool // folded words
-	raw      map[string]bool // lower-cased words with their accents ("=hätte")
-	stems    []string        // folded prefixes ("damag*")
-	suffixes []string        // folded word endings ("*torte": Hochzeitstorte)
-	phrases  [][]atom        // alternatives of several words
+	id       int32    // its bits in a scan; -1 for a gap, "^" or "$"
+	exact    []string // folded words
+	raw      []string // lower-cased words with their accents ("=hätte")
+	stems    []string // folded prefixes ("damag*")
+	suffixes []string // folded word endings ("*torte": Hochzeitstorte)
+	phrases  [][]atom // alternatives of several words
 	optional bool
 	gap      int  // > 0: up to gap tokens of anything, in place of a word
 	end      bool // "$": the end of the sentence
 	start    bool // "^": the start of the sentence
 	number   bool // "#" among the alternatives: any number written in digits
+	orEnd    bool // "$" among the alternatives: or the end of the sentence
 }
 
 // atom is one word of a phrase alternative.
 type atom struct {
-	text string
+	text string // a stem's folded prefix
+	id   int32  // an exact or raw word's id in the lexicon's vocabulary
 	stem bool
 	raw  bool
-}
-
-func (a atom) matches(t token) bool {
-	switch {
-	case a.raw:
-		return t.low == a.text
-	case a.stem:
-		return strings.HasPrefix(t.fold, a.text)
-	}
-	return t.fold == a.text
-}
-
-func (w *word) matches(t token) bool {
-	if w.exact[t.fold] || w.raw[t.low] || w.number && isNumber(t.fold) {
-		return true
-	}
-	for _, s := range w.stems {
-		if strings.HasPrefix(t.fold, s) {
-			return true
-		}
-	}
-	for _, s := range w.suffixes {
-		if strings.HasSuffix(t.fold, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func isNumber(s string) bool {
@@ -116,91 +95,118 @@ func isNumber(s string) bool {
 	return s != ""
 }
 
-// ends calls fn with the index after each way w matches at toks[i].
-func (w *word) ends(toks []token, i int, fn func(end int) bool) bool {
-	if i >= len(toks) {
-		return false
-	}
-	if w.matches(toks[i]) && fn(i+1) {
-		return true
-	}
-	for _, p := range w.phrases {
-		if i+len(p) > len(toks) {
-			continue
-		}
-		ok := true
-		for k, a := range p {
-			if !a.matches(toks[i+k]) {
-				ok = false
-				break
-			}
-		}
-		if ok && fn(i+len(p)) {
-			return true
-		}
-	}
-	return false
-}
-
 // cue is one compiled line of a lexicon.
 type cue struct {
 	signal   signal
 	weight   float64
-	words    []word
+	words    []*word
 	anchored bool   // "^": it matches only at the start of the sentence
+	lang     string // the language whose file it is in
 	source   string // "en.txt:12"
+	n        int    // its place in the language's cues: ties are broken by it
 }
 
-// lexicon is the compiled cues of one language, indexed by the first
-// letters of their first word.
+// lexicon is the compiled cues of one language, with what a scan needs to
+// mark the words that match each token.
 type lexicon struct {
 	lang  string
 	cues  []*cue
-	index map[string][]*cue // by the first 1-3 bytes of a first word
+	words []*word // by id
+
+	vocab   map[string]int32 // every exact and raw word of a pattern
+	byExact postings         // by vocabulary id: the bits of the words it is, folded
+	byRaw   postings         // by vocabulary id: the bits of the words it is as written
+	stems   map[string]int32 // every stem: its id in byStem
+	byStem  postings
+	stemLen uint64 // bit n: some stem is n bytes long (63: longer)
+	longest int    // the longest stem
+	// Word endings ("*torte"), indexed as the stems are; and the words
+	// that match any number.
+	suffixes  map[string]int32
+	bySuffix  postings
+	suffixLen uint64
+	numbers   []int32
+	first     [][]*cue // word id: the cues that start with it
 }
 
-var (
-	lexOnce  sync.Once
-	lexicons map[string]*lexicon
-	lexErr   error
-)
+// A word has two bits in a scan: bitWord when the token is the word (one
+// of its single words), bitPhrase when one of its phrases may start there.
+func bitWord(id int32) int32   { return 2 * id }
+func bitPhrase(id int32) int32 { return 2*id + 1 }
 
-// loadLexicons compiles every cue file once. A file that does not
-// compile is left out (and reported): the others still read.
-func loadLexicons() (map[string]*lexicon, error) {
-	lexOnce.Do(func() {
-		lexicons = map[string]*lexicon{}
-		entries, err := lexiconFiles.ReadDir("lexicon")
-		if err != nil {
-			lexErr = err
-			return
+// lexicons are the cue files by language, each compiled on first use:
+// a German message does not pay for compiling the Polish cues.
+var lexicons = sync.OnceValue(func() map[string]*lazyLexicon {
+	out := map[string]*lazyLexicon{}
+	entries, _ := lexiconFiles.ReadDir("lexicon")
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".txt") {
+			continue
 		}
+		// de.txt and de.elsewhere.txt are both German: a language's cues
+		// may be kept in several files, each with its own sets.
+		lang, _, _ := strings.Cut(strings.TrimSuffix(name, ".txt"), ".")
+		if out[lang] == nil {
+			out[lang] = &lazyLexicon{lang: lang}
+		}
+		out[lang].files = append(out[lang].files, name)
+	}
+	return out
+})
+
+// lazyLexicon is a language's cue files, compiled once when first read.
+type lazyLexicon struct {
+	lang  string
+	files []string
+	once  sync.Once
+	lx    *lexicon
+	err   error
+}
+
+// get compiles the language's files (once). A file that does not compile
+// is left out and reported: the others still read.
+func (l *lazyLexicon) get() (*lexicon, error) {
+	l.once.Do(func() {
 		var errs []error
-		for _, e := range entries {
-			name := e.Name()
-			if !strings.HasSuffix(name, ".txt") {
-				continue
-			}
-			// de.txt and de.elsewhere.txt are both German: a language's
-			// cues may be kept in several files, each with its own sets.
-			lang, _, _ := strings.Cut(strings.TrimSuffix(name, ".txt"), ".")
+		var cues []*cue
+		for _, name := range l.files {
 			src, err := lexiconFiles.ReadFile("lexicon/" + name)
 			if err == nil {
-				var lx *lexicon
-				if lx, err = compileLexicon(lang, name, string(src)); err == nil {
-					lexicons[lang] = lexicons[lang].merge(lx)
+				var cs []*cue
+				if cs, err = compileCues(l.lang, name, string(src)); err == nil {
+					cues = append(cues, cs...)
 				}
 			}
 			if err != nil {
 				errs = append(errs, err)
 			}
 		}
-		lexErr = errors.Join(errs...)
+		if len(cues) > 0 {
+			l.lx = newLexicon(l.lang, cues)
+		}
+		l.err = errors.Join(errs...)
 	})
-	return lexicons, lexErr
+	return l.lx, l.err
 }
 
-// compileLexicon parses one cue file:
+// loadLexicons compiles every cue file (the tests check them all).
+func loadLexicons() (map[string]*lexicon, error) {
+	out := map[string]*lexicon{}
+	var errs []error
+	for lang, l := range lexicons() {
+		lx, err := l.get()
+		if lx != nil {
+			out[lang] = lx
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// compileCues parses one cue file:
 //
 //	# a comment (" # " starts one after a line too)
 //	@item = order|parcel|package*     a named set of words
@@ -210,9 +216,10 @@ func loadLexicons() (map[string]*lexicon, error) {
 // alternatives separated by "|"; each is a word, a stem ending in "*", a
 // set "@name", or "=word" to match with its accents as written. "[word]"
 // is optional; "~N" stands for up to N words of anything.
-func compileLexicon(lang, file, src string) (*lexicon, error) {
-	lx := &lexicon{lang: lang, index: map[string][]*cue{}}
+func compileCues(lang, file, src string) ([]*cue, error) {
+	var cues []*cue
 	sets := map[string][]string{}
+	compiled := map[string]*word{} // pattern words compiled since a set was last defined again
 	var errs []string
 	for n, line := range strings.Split(src, "\n") {
 		where := fmt.Sprintf("%s:%d", file, n+1)
@@ -235,7 +242,13 @@ func compileLexicon(lang, file, src string) (*lexicon, error) {
 				errs = append(errs, where+": "+err.Error())
 				continue
 			}
-			sets[strings.TrimSpace(name)] = alts
+			name = strings.TrimSpace(name)
+			if _, again := sets[name]; again {
+				// A set defined again: words compiled before stay as
+				// they were; the lines after it compile anew.
+				compiled = map[string]*word{}
+			}
+			sets[name] = alts
 			continue
 		}
 		f := strings.Fields(line)
@@ -253,12 +266,17 @@ func compileLexicon(lang, file, src string) (*lexicon, error) {
 			errs = append(errs, fmt.Sprintf("%s: weight %q is not a number", where, f[1]))
 			continue
 		}
-		c := &cue{signal: sig, weight: w, source: where}
+		c := &cue{signal: sig, weight: w, source: where, lang: lang}
 		for _, p := range f[2:] {
-			wd, err := compileWord(p, sets)
-			if err != nil {
-				errs = append(errs, where+": "+err.Error())
-				break
+			wd, ok := compiled[p]
+			if !ok {
+				var err error
+				if wd, err = compileWord(p, sets); err != nil {
+					errs = append(errs, where+": "+err.Error())
+					break
+				}
+				// Words are shared read-only: "@item" is compiled once.
+				compiled[p] = wd
 			}
 			c.words = append(c.words, wd)
 		}
@@ -277,62 +295,120 @@ func compileLexicon(lang, file, src string) (*lexicon, error) {
 			errs = append(errs, where+": a pattern ends with a word")
 			continue
 		}
-		lx.cues = append(lx.cues, c)
-
+		cues = append(cues, c)
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("lexicon %s:\n%s", lang, strings.Join(errs, "\n"))
 	}
-	for _, c := range lx.cues {
-		first := c.words[0]
-		keys := map[string]bool{}
-		for x := range first.exact {
-			keys[key(x)] = true
-		}
-		for x := range first.raw {
-			keys[key(fold(x))] = true
-		}
-		for _, s := range first.stems {
-			keys[key(s)] = true
-		}
-		for _, p := range first.phrases {
-			keys[key(fold(p[0].text))] = true
-		}
-		if len(first.suffixes) > 0 || first.number {
-			keys[anyKey] = true
-		}
-		for k := range keys {
-			lx.index[k] = append(lx.index[k], c)
-		}
-	}
-	return lx, nil
+	return cues, nil
 }
 
-// merge adds the cues of o (another file of the same language) to lx.
-func (lx *lexicon) merge(o *lexicon) *lexicon {
-	if lx == nil {
-		return o
+// newLexicon numbers the words of the cues and indexes them: by the
+// words and stems that match them, and by the cues they start.
+func newLexicon(lang string, cues []*cue) *lexicon {
+	lx := &lexicon{lang: lang, cues: cues, vocab: map[string]int32{}, stems: map[string]int32{}, suffixes: map[string]int32{}}
+	seen := map[*word]bool{}
+	for n, c := range cues {
+		c.n = n
+		for _, w := range c.words {
+			if w.gap > 0 || w.end || w.start {
+				w.id = -1
+				continue
+			}
+			if !seen[w] {
+				seen[w] = true
+				w.id = int32(len(lx.words))
+				lx.words = append(lx.words, w)
+			}
+		}
 	}
-	lx.cues = append(lx.cues, o.cues...)
-	for k, cs := range o.index {
-		lx.index[k] = append(lx.index[k], cs...)
+	// (key, bit) pairs, gathered and then laid out as postings.
+	var exact, raw, stems, suffixes [][2]int32
+	stem := func(s string, bit int32) {
+		stems = append(stems, [2]int32{internIn(lx.stems, s), bit})
+		lx.stemLen |= 1 << uint(min(len(s), 63))
+		lx.longest = max(lx.longest, len(s))
+	}
+	for _, w := range lx.words {
+		b := bitWord(w.id)
+		for _, x := range w.exact {
+			exact = append(exact, [2]int32{internIn(lx.vocab, x), b})
+		}
+		for _, x := range w.raw {
+			raw = append(raw, [2]int32{internIn(lx.vocab, x), b})
+		}
+		for _, x := range w.stems {
+			stem(x, b)
+		}
+		for _, x := range w.suffixes {
+			suffixes = append(suffixes, [2]int32{internIn(lx.suffixes, x), b})
+			lx.suffixLen |= 1 << uint(min(len(x), 63))
+		}
+		if w.number {
+			lx.numbers = append(lx.numbers, b)
+		}
+		for _, p := range w.phrases {
+			for k := range p {
+				if !p[k].stem {
+					p[k].id = internIn(lx.vocab, p[k].text)
+				}
+			}
+			switch a := p[0]; {
+			case a.stem:
+				stem(a.text, bitPhrase(w.id))
+			case a.raw:
+				raw = append(raw, [2]int32{a.id, bitPhrase(w.id)})
+			default:
+				exact = append(exact, [2]int32{a.id, bitPhrase(w.id)})
+			}
+		}
+	}
+	lx.byExact = newPostings(len(lx.vocab), exact)
+	lx.byRaw = newPostings(len(lx.vocab), raw)
+	lx.byStem = newPostings(len(lx.stems), stems)
+	lx.bySuffix = newPostings(len(lx.suffixes), suffixes)
+	lx.first = make([][]*cue, len(lx.words))
+	for _, c := range cues {
+		id := c.words[0].id
+		lx.first[id] = append(lx.first[id], c)
 	}
 	return lx
 }
 
-// key is what a word is indexed under: its first three bytes.
-func key(s string) string { return s[:min(3, len(s))] }
-
-// anyKey indexes cues whose first word is a suffix: tried at every word.
-const anyKey = "\x00"
-
-// candidates returns the cues whose first word may match t.
-func (lx *lexicon) candidates(t token, out []*cue) []*cue {
-	for n := 1; n <= min(3, len(t.fold)); n++ {
-		out = append(out, lx.index[t.fold[:n]]...)
+// internIn returns s's id in ids, adding it.
+func internIn(ids map[string]int32, s string) int32 {
+	id, ok := ids[s]
+	if !ok {
+		id = int32(len(ids))
+		ids[s] = id
 	}
-	return append(out, lx.index[anyKey]...)
+	return id
 }
+
+// postings are the bits each key (a word's id in the vocabulary, a
+// stem's) sets, in one slice: key k's are bits[start[k]:start[k+1]].
+type postings struct {
+	start []int32
+	bits  []int32
+}
+
+func newPostings(keys int, pairs [][2]int32) postings {
+	p := postings{start: make([]int32, keys+1), bits: make([]int32, len(pairs))}
+	for _, pr := range pairs {
+		p.start[pr[0]+1]++
+	}
+	for k := 1; k <= keys; k++ {
+		p.start[k] += p.start[k-1]
+	}
+	next := slices.Clone(p.start[:keys])
+	for _, pr := range pairs {
+		p.bits[next[pr[0]]] = pr[1]
+		next[pr[0]]++
+	}
+	return p
+}
+
+func (p postings) of(k int32) []int32 { return p.bits[p.start[k]:p.start[k+1]] }
 
 // expand resolves a "|" list with @sets into its alternatives.
 func expand(def string, sets map[string][]string) ([]string, error) {
@@ -355,36 +431,49 @@ func expand(def string, sets map[string][]string) ([]string, error) {
 	return out, nil
 }
 
-func compileWord(p string, sets map[string][]string) (word, error) {
+func compileWord(p string, sets map[string][]string) (*word, error) {
 	switch p {
 	case "$":
-		return word{end: true}, nil
+		return &word{end: true}, nil
 	case "^":
-		return word{start: true}, nil
+		return &word{start: true}, nil
 	}
 	if strings.HasPrefix(p, "~") {
 		n, err := strconv.Atoi(p[1:])
 		if err != nil || n < 1 || n > 8 {
-			return word{}, fmt.Errorf("gap %q: want ~1 to ~8", p)
+			return nil, fmt.Errorf("gap %q: want ~1 to ~8", p)
 		}
-		return word{gap: n}, nil
+		return &word{gap: n}, nil
 	}
-	w := word{exact: map[string]bool{}, raw: map[string]bool{}}
+	w := &word{}
 	if strings.HasPrefix(p, "[") && strings.HasSuffix(p, "]") {
 		w.optional = true
 		p = p[1 : len(p)-1]
 	}
 	alts, err := expand(p, sets)
 	if err != nil {
-		return w, err
+		return nil, err
 	}
+	// Room for every alternative, and every phrase's atoms in one slice.
+	phrases, atoms := 0, 0
+	for _, a := range alts {
+		if n := strings.Count(a, "_"); n > 0 {
+			phrases++
+			atoms += n + 1
+		}
+	}
+	w.exact = make([]string, 0, len(alts)-phrases)
+	w.phrases = make([][]atom, 0, phrases)
+	room := make([]atom, 0, atoms)
 	for _, a := range alts {
 		if strings.Contains(a, "_") {
-			var p []atom
-			for _, x := range strings.Split(a, "_") {
+			p := room[len(room) : len(room) : len(room)+strings.Count(a, "_")+1]
+			for rest, more := a, true; more; {
+				var x string
+				x, rest, more = strings.Cut(rest, "_")
 				switch {
 				case x == "":
-					return w, fmt.Errorf("empty word in %q", a)
+					return nil, fmt.Errorf("empty word in %q", a)
 				case strings.HasPrefix(x, "="):
 					p = append(p, atom{text: strings.ToLower(x[1:]), raw: true})
 				case strings.HasSuffix(x, "*"):
@@ -393,61 +482,170 @@ func compileWord(p string, sets map[string][]string) (word, error) {
 					p = append(p, atom{text: fold(x)})
 				}
 			}
+			room = room[:len(room)+len(p)]
 			w.phrases = append(w.phrases, p)
 			continue
 		}
 		switch {
+		case a == "$":
+			w.orEnd = true
+		case a == "^":
+			return nil, fmt.Errorf("%q: ^ starts a pattern; it is no alternative", p)
 		case a == "#":
 			w.number = true
 		case strings.HasPrefix(a, "*") && len(a) > 2:
 			w.suffixes = append(w.suffixes, fold(a[1:]))
 		case strings.HasPrefix(a, "="):
-			w.raw[strings.ToLower(a[1:])] = true
+			w.raw = append(w.raw, strings.ToLower(a[1:]))
 		case strings.HasSuffix(a, "*"):
 			s := fold(strings.TrimSuffix(a, "*"))
 			if s == "" {
-				return w, fmt.Errorf("empty stem in %q", p)
+				return nil, fmt.Errorf("empty stem in %q", p)
 			}
 			w.stems = append(w.stems, s)
 		default:
-			w.exact[fold(a)] = true
+			w.exact = append(w.exact, fold(a))
 		}
 	}
-	sort.Strings(w.stems)
 	return w, nil
 }
 
-// match tries c at token i of toks and returns the index after the last
-// token it matched.
-func (c *cue) match(toks []token, i int) (end int, gaps uint64, ok bool) {
+// scan is a clause marked for one lexicon: for each token, the bits of
+// the words that match it.
+type scan struct {
+	lx   *lexicon
+	toks []token
+	ids  [][2]int32 // per token: the vocabulary ids of its folded and written forms, -1 if none
+	bits []uint64   // per token, stride uint64s
+	n    int        // uint64s per token
+}
+
+// mark fills s for toks, reusing its buffers.
+func (s *scan) mark(lx *lexicon, toks []token) {
+	s.lx, s.toks = lx, toks
+	s.n = (2*len(lx.words) + 63) / 64
+	s.bits = slices.Grow(s.bits[:0], len(toks)*s.n)[:len(toks)*s.n]
+	clear(s.bits)
+	s.ids = slices.Grow(s.ids[:0], len(toks))[:len(toks)]
+	for i, t := range toks {
+		row := s.bits[i*s.n : (i+1)*s.n]
+		set := func(bits []int32) {
+			for _, b := range bits {
+				row[b>>6] |= 1 << uint(b&63)
+			}
+		}
+		fid, ok := lx.vocab[t.fold]
+		if !ok {
+			fid = -1
+		} else {
+			set(lx.byExact.of(fid))
+		}
+		rid := fid
+		if t.low != t.fold {
+			if rid, ok = lx.vocab[t.low]; !ok {
+				rid = -1
+			}
+		}
+		if rid >= 0 {
+			set(lx.byRaw.of(rid))
+		}
+		s.ids[i] = [2]int32{fid, rid}
+		for k := 1; k <= min(len(t.fold), lx.longest); k++ {
+			if lx.stemLen&(1<<uint(min(k, 63))) == 0 {
+				continue
+			}
+			if id, ok := lx.stems[t.fold[:k]]; ok {
+				set(lx.byStem.of(id))
+			}
+		}
+		for k := 1; lx.suffixLen != 0 && k <= len(t.fold); k++ {
+			if lx.suffixLen&(1<<uint(min(k, 63))) == 0 {
+				continue
+			}
+			if id, ok := lx.suffixes[t.fold[len(t.fold)-k:]]; ok {
+				set(lx.bySuffix.of(id))
+			}
+		}
+		if len(lx.numbers) > 0 && isNumber(t.fold) {
+			set(lx.numbers)
+		}
+	}
+}
+
+func (s *scan) has(i int, bit int32) bool {
+	return s.bits[i*s.n+int(bit>>6)]&(1<<uint(bit&63)) != 0
+}
+
+// phraseAt reports whether p matches at token i.
+func (s *scan) phraseAt(p []atom, i int) bool {
+	if i+len(p) > len(s.toks) {
+		return false
+	}
+	for k, a := range p {
+		switch {
+		case a.stem:
+			if !strings.HasPrefix(s.toks[i+k].fold, a.text) {
+				return false
+			}
+		case a.raw:
+			if s.ids[i+k][1] != a.id {
+				return false
+			}
+		default:
+			if s.ids[i+k][0] != a.id {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// candidates returns the cues whose first word may match token i.
+func (s *scan) candidates(i int, out []*cue) []*cue {
+	row := s.bits[i*s.n : (i+1)*s.n]
+	for k, x := range row {
+		// Either bit of a word: fold the phrase bits onto the word bits.
+		x = (x | x>>1) & 0x5555555555555555
+		for x != 0 {
+			b := bits.TrailingZeros64(x)
+			x &= x - 1
+			out = append(out, s.lx.first[(k*64+b)/2]...)
+		}
+	}
+	return out
+}
+
+// match tries c at token i and returns the index after the last token it
+// matched.
+func (s *scan) match(c *cue, i int) (end int, gaps uint64, ok bool) {
 	if c.anchored && i != 0 {
 		return 0, 0, false
 	}
-	return matchFrom(c.words, toks, i, i)
+	return s.matchFrom(c.words, i, i)
 }
 
-// matchFrom matches ws at toks[i]; base is where the cue started. gaps
+// matchFrom matches ws at token i; base is where the cue started. gaps
 // marks (bit k for token base+k) the tokens a gap stood for, so that a
 // negation there is told from one the pattern itself holds.
-func matchFrom(ws []word, toks []token, i, base int) (int, uint64, bool) {
+func (s *scan) matchFrom(ws []*word, i, base int) (int, uint64, bool) {
 	if len(ws) == 0 {
 		return i, 0, true
 	}
-	w := &ws[0]
+	w := ws[0]
 	switch {
 	case w.end:
-		if i == len(toks) {
-			return matchFrom(ws[1:], toks, i, base)
+		if i == len(s.toks) {
+			return s.matchFrom(ws[1:], i, base)
 		}
 		return 0, 0, false
 	case w.start:
 		if i == 0 {
-			return matchFrom(ws[1:], toks, i, base)
+			return s.matchFrom(ws[1:], i, base)
 		}
 		return 0, 0, false
 	case w.gap > 0:
-		for skip := 0; skip <= w.gap && i+skip <= len(toks); skip++ {
-			if end, gaps, ok := matchFrom(ws[1:], toks, i+skip, base); ok {
+		for skip := 0; skip <= w.gap && i+skip <= len(s.toks); skip++ {
+			if end, gaps, ok := s.matchFrom(ws[1:], i+skip, base); ok {
 				for k := i; k < i+skip && k-base < 64; k++ {
 					gaps |= 1 << uint(k-base)
 				}
@@ -456,18 +654,24 @@ func matchFrom(ws []word, toks []token, i, base int) (int, uint64, bool) {
 		}
 		return 0, 0, false
 	}
-	var end int
-	var gaps uint64
-	next := func(e int) bool {
-		var ok bool
-		end, gaps, ok = matchFrom(ws[1:], toks, e, base)
-		return ok
+	if i < len(s.toks) {
+		if s.has(i, bitWord(w.id)) {
+			if end, gaps, ok := s.matchFrom(ws[1:], i+1, base); ok {
+				return end, gaps, true
+			}
+		}
+		if s.has(i, bitPhrase(w.id)) {
+			for _, p := range w.phrases {
+				if s.phraseAt(p, i) {
+					if end, gaps, ok := s.matchFrom(ws[1:], i+len(p), base); ok {
+						return end, gaps, true
+					}
+				}
+			}
+		}
 	}
-	if w.ends(toks, i, next) {
-		return end, gaps, true
-	}
-	if w.optional {
-		return matchFrom(ws[1:], toks, i, base)
+	if w.optional || w.orEnd && i == len(s.toks) {
+		return s.matchFrom(ws[1:], i, base)
 	}
 	return 0, 0, false
 }

@@ -55,6 +55,10 @@ func (e Evidence) String() string {
 // detection worth following (its runners-up are read too).
 const minTrigramsToTrust = 25
 
+// shortCandidates is how many of the plausible languages a text too short
+// to tell is read in (each with its kin: Danish with Norwegian).
+const shortCandidates = 3
+
 // Thresholds of the complaint reading: at or above complaintAt a problem
 // is sure; from unsureAt up, it may be one, and followupd says so.
 const (
@@ -69,6 +73,9 @@ type Input struct {
 	// LanguageHint is a language the message declares (Content-Language),
 	// used when the words alone do not tell.
 	LanguageHint core.Lang
+	// ShopLanguage is the language the shop writes in: a text too short
+	// to tell its language is read in it too.
+	ShopLanguage core.Lang
 }
 
 // hit is a cue found in a clause.
@@ -90,7 +97,7 @@ func (h *hit) phrase() string {
 // language or script is read by its punctuation (a question mark makes an
 // inquiry) and by the cues every language shares.
 func Read(in Input) Reading {
-	lexs, _ := loadLexicons() // a file that does not compile is left out; the tests check them all
+	lexs := lexicons()
 	text := clip(in.Text, MaxText)
 	subject := clip(in.Subject, 1000)
 	var r Reading
@@ -99,7 +106,7 @@ func Read(in Input) Reading {
 	if r.Language == "" && in.LanguageHint != "" {
 		r.Language = in.LanguageHint
 	}
-	use := lexiconsFor(lexs, det, in.LanguageHint)
+	use := lexiconsFor(lexs, det, in.LanguageHint, in.ShopLanguage)
 
 	var clauses []*clause
 	if strings.TrimSpace(subject) != "" {
@@ -116,12 +123,14 @@ func Read(in Input) Reading {
 	}
 	var hits []*hit
 	var buf []*cue
+	var sc scan
 	for _, c := range clauses {
-		for i, t := range c.toks {
-			for _, lx := range use {
-				buf = lx.candidates(t, buf[:0])
+		for _, lx := range use {
+			sc.mark(lx, c.toks)
+			for i := range c.toks {
+				buf = sc.candidates(i, buf[:0])
 				for _, cu := range buf {
-					if end, gaps, ok := cu.match(c.toks, i); ok {
+					if end, gaps, ok := sc.match(cu, i); ok {
 						hits = append(hits, &hit{cue: cu, start: i, end: end, gaps: gaps, clause: c})
 					}
 				}
@@ -135,12 +144,17 @@ func Read(in Input) Reading {
 	return r
 }
 
-// lexiconsFor picks the cue sets to read with: the language's own and the
-// shared one when the language is clear, else every language's.
-func lexiconsFor(lexs map[string]*lexicon, det lang.Detection, hint core.Lang) []*lexicon {
+// lexiconsFor picks the cue sets to read with: the shared one, and the
+// language's own when it is clear, else those of the likeliest languages.
+// Each language's cues are compiled when first read with.
+func lexiconsFor(lexs map[string]*lazyLexicon, det lang.Detection, hint, shop core.Lang) []*lexicon {
 	var out []*lexicon
 	add := func(code string) {
-		if lx, ok := lexs[code]; ok {
+		if l, ok := lexs[code]; ok {
+			lx, _ := l.get() // a file that does not compile is left out; the tests check them all
+			if lx == nil {
+				return
+			}
 			for _, have := range out {
 				if have == lx {
 					return
@@ -166,15 +180,20 @@ func lexiconsFor(lexs map[string]*lexicon, det lang.Detection, hint core.Lang) [
 		}
 		add(string(hint))
 	default:
-		// Too short to tell: read with every language.
+		// Too short to tell: read with the likeliest languages and the
+		// shop's own.
 		add(string(hint))
-		names := make([]string, 0, len(lexs))
-		for n := range lexs {
-			names = append(names, n)
+		add(string(shop))
+		for i, l := range det.Plausible {
+			if i < shortCandidates {
+				add(string(l))
+				add(string(kin[l]))
+			}
 		}
-		sort.Strings(names)
-		for _, n := range names {
-			add(n)
+		if len(det.Plausible) == 0 {
+			// No Latin letters to go by (emoji, another script): the
+			// shop's language and English, the one most mail falls back on.
+			add(string(core.English))
 		}
 	}
 	return out
@@ -202,7 +221,21 @@ func dedupe(hits []*hit) []*hit {
 		if a.cue.weight != b.cue.weight {
 			return a.cue.weight > b.cue.weight
 		}
-		return a.end-a.start > b.end-b.start
+		if a.end-a.start != b.end-b.start {
+			return a.end-a.start > b.end-b.start
+		}
+		// Otherwise in reading order, and a language's cues in the order
+		// of its files.
+		if a.clause.seq != b.clause.seq {
+			return a.clause.seq < b.clause.seq
+		}
+		if a.start != b.start {
+			return a.start < b.start
+		}
+		if a.cue.lang != b.cue.lang {
+			return a.cue.lang < b.cue.lang
+		}
+		return a.cue.n < b.cue.n
 	})
 	var out []*hit
 	kept := map[*clause][]*hit{}
@@ -498,9 +531,9 @@ func (s *scoring) problem(h *hit, cx *clauseContext, w float64) {
 
 // clauseContext is what a clause says about the cues in it.
 type clauseContext struct {
-	hypo       []int        // token indexes where a condition starts
-	negs       []int        // token indexes of negations
-	negTok     map[int]bool // every token a negation covers
+	hypo       []int             // token indexes where a condition starts
+	negs       []negation        // where negations end, and in which language
+	negTok     map[negation]bool // every token a negation of a language covers
 	stops      []int
 	policy     bool
 	question   bool
@@ -510,7 +543,7 @@ type clauseContext struct {
 }
 
 func contextOf(c *clause, hits []*hit) *clauseContext {
-	cx := &clauseContext{question: c.question, toks: c.toks, negTok: map[int]bool{}}
+	cx := &clauseContext{question: c.question, toks: c.toks, negTok: map[negation]bool{}}
 	var stopSpans [][2]int
 	for _, h := range hits {
 		if h.cue.signal == sigStop {
@@ -532,9 +565,9 @@ func contextOf(c *clause, hits []*hit) *clauseContext {
 		}
 		switch h.cue.signal {
 		case sigNeg:
-			cx.negs = append(cx.negs, h.end-1)
+			cx.negs = append(cx.negs, negation{h.end - 1, h.cue.lang})
 			for k := h.start; k < h.end; k++ {
-				cx.negTok[k] = true
+				cx.negTok[negation{k, h.cue.lang}] = true
 			}
 		case sigStop:
 			cx.stops = append(cx.stops, h.start)
@@ -551,6 +584,13 @@ func contextOf(c *clause, hits []*hit) *clauseContext {
 		}
 	}
 	return cx
+}
+
+// negation is a negation's token in a sentence, and the language of the
+// cue file that knows it.
+type negation struct {
+	pos  int
+	lang string
 }
 
 // hypoBefore reports a condition earlier in the clause than token i whose
@@ -600,7 +640,7 @@ const negScope = 4
 func (cx *clauseContext) negatedAt(h *hit) bool {
 	inGap := false
 	for k := h.start; k < h.end; k++ {
-		if !cx.negTok[k] {
+		if !cx.negTok[negation{k, h.cue.lang}] {
 			continue
 		}
 		if k-h.start < 64 && h.gaps&(1<<uint(k-h.start)) != 0 {
@@ -614,8 +654,11 @@ func (cx *clauseContext) negatedAt(h *hit) bool {
 	if inGap {
 		return true
 	}
-	for _, n := range cx.negs {
-		if n >= h.start || h.start-n > negScope {
+	for _, ng := range cx.negs {
+		// A language's negations negate its own cues: a Spanish "no" is
+		// no negation in Portuguese ("no pacote": in the parcel).
+		n := ng.pos
+		if ng.lang != h.cue.lang || n >= h.start || h.start-n > negScope {
 			continue
 		}
 		blocked := false

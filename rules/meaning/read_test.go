@@ -1,7 +1,6 @@
 package meaning
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -17,20 +16,6 @@ func TestEveryCueFileCompiles(t *testing.T) {
 		if lexs[string(l)] == nil {
 			t.Errorf("no cue file for %s (lexicon/%s.txt)", l, l)
 		}
-	}
-}
-
-// TestReadDebug prints how READ_TEXT is read: go test -run ReadDebug -v
-// with READ_TEXT (and READ_SUBJECT) set. It checks nothing without them.
-func TestReadDebug(t *testing.T) {
-	text := os.Getenv("READ_TEXT")
-	if text == "" {
-		t.Skip("set READ_TEXT")
-	}
-	r := Read(Input{Subject: os.Getenv("READ_SUBJECT"), Text: strings.ReplaceAll(text, `\n`, "\n")})
-	t.Logf("%s unsure=%v lang=%s/%v scores=%+v", r.Category, r.Unsure, r.Language, r.Confident, r.Scores)
-	for _, e := range r.Evidence {
-		t.Log("  ", e)
 	}
 }
 
