@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"maps"
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
 
@@ -18,7 +20,59 @@ import (
 // Set is a loaded, parsed set of templates. It does not change after Load
 // and is safe for concurrent use.
 type Set struct {
+	byName map[string]*tmpl // the base files, and every language an owner's file is in
+	// lazy are the languages only followupd's own files are in: each is
+	// parsed when first asked for, so a start does not pay for ten
+	// languages no customer may write in.
+	lazy  map[core.Lang]*lazyLang
+	langs map[string][]core.Lang // a template's languages besides its base file
+}
+
+// lazyLang is one language's built-in translations, parsed once.
+type lazyLang struct {
+	f      *folder
+	lang   core.Lang
+	once   sync.Once
 	byName map[string]*tmpl
+	errs   []error
+}
+
+func (l *lazyLang) get() (map[string]*tmpl, []error) {
+	l.once.Do(func() {
+		l.byName = map[string]*tmpl{}
+		l.errs = compileLang(l.f, l.lang, l.byName)
+	})
+	return l.byName, l.errs
+}
+
+// lookup returns the template keyed k (NAME or NAME.LANG).
+func (s *Set) lookup(k string) (*tmpl, bool) {
+	if _, l, _ := splitLang(k); l != "" {
+		if ll := s.lazy[l]; ll != nil {
+			m, _ := ll.get()
+			t, ok := m[k]
+			return t, ok
+		}
+	}
+	t, ok := s.byName[k]
+	return t, ok
+}
+
+// all returns every template, parsing the lazy languages, and the errors
+// parsing them gave.
+func (s *Set) all() (map[string]*tmpl, []error) {
+	out := maps.Clone(s.byName)
+	var errs []error
+	langs := map[core.Lang]bool{}
+	for l := range s.lazy {
+		langs[l] = true
+	}
+	for _, l := range sortedLangs(langs) {
+		m, lerrs := s.lazy[l].get()
+		maps.Copy(out, m)
+		errs = append(errs, lerrs...)
+	}
+	return out, errs
 }
 
 // tmpl is one parsed template, in one language, with its variants.
@@ -29,6 +83,10 @@ type tmpl struct {
 	description string
 	asks        core.Asks
 	variants    []*variant
+	// owner: one of the owner's files is in it (the template, its HTML
+	// or a partial it can call). The others are followupd's own, which
+	// its tests render.
+	owner bool
 }
 
 // variant is one body of a template, compiled for every part it renders.
@@ -50,43 +108,71 @@ const (
 )
 
 // compile parses every template in f, each language's against that
-// language's partials (falling back to the base ones) and functions.
+// language's partials (falling back to the base ones) and functions. A
+// language only followupd's own files are in is parsed when first used.
 func compile(f *folder) (*Set, []error) {
 	var errs []error
+	set := &Set{byName: map[string]*tmpl{}, lazy: map[core.Lang]*lazyLang{}, langs: map[string][]core.Lang{}}
 	langs := map[core.Lang]bool{"": true}
-	for k := range f.text {
-		_, l, _ := splitLang(k)
-		langs[l] = true
+	ownerPartials := false
+	for _, fl := range f.partials {
+		ownerPartials = ownerPartials || !builtin(fl)
 	}
-	set := &Set{byName: map[string]*tmpl{}}
-	for _, lang := range sortedLangs(langs) {
-		partials, perrs := compilePartials(f, lang)
-		errs = append(errs, perrs...)
-		for _, k := range sortedKeys(f.text) {
-			name, l, _ := splitLang(k)
-			if l != lang {
-				continue
-			}
-			t, err := compileTemplate(k, name, lang, f, partials)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			set.byName[k] = t
+	eager := map[core.Lang]bool{"": true}
+	for _, k := range sortedKeys(f.text) {
+		name, l, _ := splitLang(k)
+		if l == "" {
+			continue
+		}
+		if _, ok := f.text[name]; !ok {
+			errs = append(errs, fmt.Errorf("%s: there is no %s.txt for it to translate; every template needs its base file", f.text[k].label, name))
+			delete(f.text, k)
+			continue
+		}
+		langs[l] = true
+		set.langs[name] = append(set.langs[name], l)
+		if ownerPartials || !builtin(f.text[k]) || ownFile(f.html, k) || ownFile(f.md, k) {
+			eager[l] = true
 		}
 	}
-	for k, t := range set.byName {
-		if t.lang != "" && set.byName[t.name] == nil {
-			errs = append(errs, fmt.Errorf("%s: there is no %s.txt for it to translate; every template needs its base file", t.file, t.name))
-			delete(set.byName, k)
+	for _, lang := range sortedLangs(langs) {
+		if eager[lang] {
+			errs = append(errs, compileLang(f, lang, set.byName)...)
+		} else {
+			set.lazy[lang] = &lazyLang{f: f, lang: lang}
 		}
 	}
 	return set, errs
 }
 
+func ownFile(m map[string]file, k string) bool {
+	fl, ok := m[k]
+	return ok && !builtin(fl)
+}
+
+// compileLang parses the templates of one language into byName.
+func compileLang(f *folder, lang core.Lang, byName map[string]*tmpl) []error {
+	partials, ownerPartials, errs := compilePartials(f, lang)
+	for _, k := range sortedKeys(f.text) {
+		name, l, _ := splitLang(k)
+		if l != lang {
+			continue
+		}
+		t, err := compileTemplate(k, name, lang, f, partials)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		t.owner = t.owner || ownerPartials
+		byName[k] = t
+	}
+	return errs
+}
+
 // compilePartials parses the partials a template in lang can call: the
 // language's own (_NAME.LANG.EXT) where there is one, else the base ones.
-func compilePartials(f *folder, lang core.Lang) (map[string]map[string]*template.Template, []error) {
+// owner reports that one of them is the owner's file.
+func compilePartials(f *folder, lang core.Lang) (_ map[string]map[string]*template.Template, owner bool, _ []error) {
 	var errs []error
 	partials := map[string]map[string]*template.Template{kindText: {}, kindMD: {}, kindHTML: {}}
 	for _, k := range sortedKeys(f.partials) {
@@ -102,6 +188,7 @@ func compilePartials(f *folder, lang core.Lang) (map[string]map[string]*template
 			}
 		}
 		fl := f.partials[k]
+		owner = owner || !builtin(fl)
 		// A partial's final newline is not part of it: "Hi {{template "hi" .}},".
 		src := strings.TrimSuffix(strings.ReplaceAll(fl.src, "\r\n", "\n"), "\n")
 		pt, err := template.New(fl.label).Funcs(funcsIn(lang)).Parse(src)
@@ -119,8 +206,11 @@ func compilePartials(f *folder, lang core.Lang) (map[string]map[string]*template
 			partials[kindMD][name] = pt
 		}
 	}
-	return partials, errs
+	return partials, owner, errs
 }
+
+// builtin reports whether fl is one of followupd's own files.
+func builtin(fl file) bool { return strings.HasPrefix(fl.label, builtinLabel) }
 
 func sortedLangs(m map[core.Lang]bool) []core.Lang {
 	var out []core.Lang
@@ -137,7 +227,7 @@ func compileTemplate(k, name string, lang core.Lang, f *folder, partials map[str
 	if err != nil {
 		return nil, err
 	}
-	t := &tmpl{name: name, lang: lang, file: fl.label, description: src.description, asks: src.asks}
+	t := &tmpl{name: name, lang: lang, file: fl.label, description: src.description, asks: src.asks, owner: !builtin(fl)}
 	fns := funcsIn(lang)
 
 	// The HTML part: from a companion file, or the body itself as Markdown.
@@ -162,6 +252,7 @@ func compileTemplate(k, name string, lang core.Lang, f *folder, partials map[str
 	}
 	var htmlPieces []piece
 	if companion != nil {
+		t.owner = t.owner || !builtin(*companion)
 		htmlPieces = splitVariants(companion.src)
 		if len(htmlPieces) != len(src.variants) {
 			return nil, fmt.Errorf("%s: %d variants, but %s has %d; write one for each, in the same order",

@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -92,26 +91,5 @@ func TestNoEnglishIsLeftInATranslatedTemplate(t *testing.T) {
 		if d := lang.Detect(text); d.Lang != l {
 			t.Errorf("%s reads as %q, not %s (margin %.2f)", e.Name(), d.Lang, l, d.Margin)
 		}
-	}
-}
-
-// TestPreviewDebug prints a template as it renders: PREVIEW=thank-you.de
-// go test ./templates -run PreviewDebug -v. It checks nothing without it.
-func TestPreviewDebug(t *testing.T) {
-	which := os.Getenv("PREVIEW")
-	if which == "" {
-		t.Skip("set PREVIEW=NAME or NAME.LANG")
-	}
-	name, l, _ := splitLang(which)
-	set, err := Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := set.Preview(name, l, Sample())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rs {
-		t.Logf("Subject: %s\n\n%s", r.Subject, r.Text)
 	}
 }

@@ -18,6 +18,9 @@ import (
 //go:embed defaults/*
 var defaultFS embed.FS
 
+// builtinLabel starts the label of a built-in file: "builtin:thank-you.txt".
+const builtinLabel = "builtin:"
+
 // file is one template or partial file as read.
 type file struct {
 	label string // what errors call it: a path, or "builtin:NAME.txt"
@@ -120,7 +123,7 @@ func readFolder(fsys fs.FS, label func(base string) string) (*folder, []error) {
 // returned, each naming its file and, where it has one, its line.
 func Load(dir string) (*Set, error) {
 	defaults, _ := fs.Sub(defaultFS, "defaults")
-	merged, errs := readFolder(defaults, func(base string) string { return "builtin:" + base })
+	merged, errs := readFolder(defaults, func(base string) string { return builtinLabel + base })
 	if dir != "" {
 		if _, err := os.Stat(dir); err != nil {
 			return nil, fmt.Errorf("templates: %w", err)

@@ -41,7 +41,7 @@ var locales = map[core.Lang]*locale{
 		units: map[string][3]string{"minute": {"minute", "minutes", "minutes"}, "hour": {"hour", "hours", "hours"},
 			"day": {"day", "days", "days"}, "week": {"week", "weeks", "weeks"}, "month": {"month", "months", "months"}, "year": {"year", "years", "years"}},
 		within: "within %s", withinHour: "within the hour", noSubject: "Thanks for your message",
-		categories: [5]string{"inquiry", "purchase", "complaint", "feedback", "other"},
+		categories: [5]string{string(core.Inquiry), string(core.Purchase), string(core.Complaint), string(core.Feedback), string(core.Other)},
 	},
 	core.German: {
 		months:   [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},

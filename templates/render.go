@@ -47,12 +47,7 @@ func (s *Set) Has(name string) bool { _, ok := s.byName[name]; return ok }
 // Langs returns the languages template name is written in besides its
 // base file, sorted.
 func (s *Set) Langs(name string) []core.Lang {
-	var out []core.Lang
-	for _, t := range s.byName {
-		if t.name == name && t.lang != "" {
-			out = append(out, t.lang)
-		}
-	}
+	out := slices.Clone(s.langs[name])
 	slices.Sort(out)
 	return out
 }
@@ -76,7 +71,7 @@ func (s *Set) Asks(name string) core.Asks {
 
 // pick returns template name in lang, else its base file.
 func (s *Set) pick(name string, lang core.Lang) (*tmpl, error) {
-	if t, ok := s.byName[key(name, lang)]; ok && lang != "" {
+	if t, ok := s.lookup(key(name, lang)); ok && lang != "" {
 		return t, nil
 	}
 	if t, ok := s.byName[name]; ok {
@@ -161,10 +156,28 @@ func (t *tmpl) localize(d Data) Data {
 // Check renders every variant of every template in every language, text
 // and HTML, against Sample data and returns every failure, each naming its
 // file and line.
-func (s *Set) Check() error {
-	var errs []error
-	for _, k := range sortedKeys(s.byName) {
-		if _, err := s.byName[k].preview(Sample()); err != nil {
+func (s *Set) Check() error { return s.check(false) }
+
+// CheckOwner is Check for the templates the owner's files are in: the
+// owner's templates, and the built-in ones that call an owner's partial.
+// The rest are followupd's own, rendered by its tests in every language,
+// and cannot change without a new build: the daemon starts without
+// rendering them again.
+func (s *Set) CheckOwner() error { return s.check(true) }
+
+func (s *Set) check(ownerOnly bool) error {
+	all, errs := s.byName, []error(nil)
+	if !ownerOnly {
+		// The owner's files are all in byName; a language only
+		// followupd's own are in is parsed here.
+		all, errs = s.all()
+	}
+	for _, k := range sortedKeys(all) {
+		t := all[k]
+		if ownerOnly && !t.owner {
+			continue
+		}
+		if _, err := t.preview(Sample()); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -230,13 +230,18 @@ func TestOwnerTemplateErrorsNameFileAndLine(t *testing.T) {
 		{"unknown-field-in-partial", map[string]string{"_ps.txt": "P.S. {{.Nope}}\n", "p.txt": "Subject: hi\n\nHello\n{{template \"ps\" .}}\n"}, `_ps.txt:1:`},
 		{"html-partial-missing", map[string]string{"h.txt": "Subject: hi\n\nHello\n", "h.html": "<p>Hello</p>\n{{template \"signature\" .}}\n"}, `h.html:2:`},
 		{"bad-name", map[string]string{"Thank You.txt": "Subject: hi\n\nHello\n"}, "Thank You.txt: template names are lower-case"},
+		// The built-in templates, in every language, call the owner's signature.
+		{"owner-partial-breaks-builtin", map[string]string{"_signature.txt": "{{.Nope}}\n"}, "_signature.txt:1:"},
+		{"owner-translation-breaks", map[string]string{"thank-you.de.txt": "Subject: Danke\n\n{{.Kunde}}\n"}, "thank-you.de.txt:3:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := writeFiles(t, tt.files)
 			set, err := Load(dir)
 			if err == nil {
-				err = set.Check()
+				// What the daemon checks when it starts: every template
+				// an owner's file is in.
+				err = set.CheckOwner()
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.want)

@@ -92,7 +92,7 @@ func Prepare(cfg *config.Config) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := tmpl.Check(); err != nil {
+	if err := tmpl.CheckOwner(); err != nil {
 		return nil, err
 	}
 	if err := CheckTemplates(cfg, tmpl); err != nil {
