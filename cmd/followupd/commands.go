@@ -174,6 +174,9 @@ func cmdCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	lv, err := daemon.Prepare(cfg)
+	if err == nil {
+		err = lv.CheckEveryLanguage()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

@@ -119,6 +119,11 @@ func Prepare(cfg *config.Config) (*Prepared, error) {
 // point out about a config that works.
 func (lv *Prepared) Warnings() []string { return lv.warnings }
 
+// CheckEveryLanguage renders every template in every language, the
+// built-in translations too (Prepare renders only those an owner's file
+// is in): what `followupd check` promises.
+func (lv *Prepared) CheckEveryLanguage() error { return lv.tmpl.Check() }
+
 // New opens the store and loads the templates. Close releases them.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error) {
 	if opts.Log == nil {
