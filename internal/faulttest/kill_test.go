@@ -20,7 +20,12 @@ import (
 const (
 	killMessages = 500
 	minKills     = 20
-	maxKills     = 300 // a backstop should the daemon stop making progress
+	// A backstop should the daemon stop making progress: this many kills
+	// in a row with no message ingested between them fails the test.
+	// (How many kills the whole run takes depends on how fast the daemon
+	// starts, which the race detector slows several times over.)
+	stuckKills = 60
+	maxKills   = 1000 // bounds the loop whatever happens
 	// maxBacklog bounds the mail appended but not yet ingested. Without
 	// it the backlog outgrows what one short life can ingest (a batch of
 	// up to 100 messages is one transaction) and most kills land in the
@@ -112,9 +117,14 @@ func TestSIGKILLDuringIngestAndSendLosesNothingAndSendsNothingTwice(t *testing.T
 	kill := rand.New(rand.NewPCG(seed, 3))
 	var delays []int
 	appending := true
+	ingested, progressAt := 0, 0 // messages in the store, and the kill count when that last grew
 	for len(delays) < minKills || appending {
-		if len(delays) >= maxKills {
-			t.Fatalf("still appending after %d kills (%d of %d appended)", len(delays), appended.Load(), len(qs))
+		if n := e.countMessages(); n > ingested {
+			ingested, progressAt = n, len(delays)
+		}
+		if len(delays)-progressAt >= stuckKills || len(delays) >= maxKills {
+			t.Fatalf("no progress: %d kills, %d since a message was last ingested (%d of %d appended, %d ingested)",
+				len(delays), len(delays)-progressAt, appended.Load(), len(qs), ingested)
 		}
 		ms := 50 + kill.IntN(551)
 		time.Sleep(time.Duration(ms) * time.Millisecond)
