@@ -105,6 +105,10 @@ func TestOwnTextDropsALegalDisclaimer(t *testing.T) {
 		{"Polish", "Dzień dobry, czy wysyłacie do Londynu?\n\nPozdrawiam\nAnna\n\nTa wiadomość jest poufna. Jeśli nie jest Pani/Pan adresatem, " +
 			"prosimy o usunięcie. Firma nie ponosi odpowiedzialności za szkody.",
 			"Dzień dobry, czy wysyłacie do Londynu?\n\nPozdrawiam\nAnna"},
+		{"Portuguese", "Bom dia, a encomenda 5521 chegou com a tampa partida.\n\nCumprimentos\nRui Costa\n\nEsta mensagem e os seus anexos são " +
+			"confidenciais e destinam-se exclusivamente ao destinatário. Se a recebeu por erro, informe o remetente e apague-a. " +
+			"A empresa não se responsabiliza por vírus.",
+			"Bom dia, a encomenda 5521 chegou com a tampa partida.\n\nCumprimentos\nRui Costa"},
 		{"a complaint that speaks of liability stays",
 			"The chair arrived broken.\n\nWho takes liability for this? It was confidential, you said, that it would come today.",
 			"The chair arrived broken.\n\nWho takes liability for this? It was confidential, you said, that it would come today."},
