@@ -372,6 +372,12 @@ func newLexicon(lang string, cues []*cue) *lexicon {
 		id := c.words[0].id
 		lx.first[id] = append(lx.first[id], c)
 	}
+	// The postings now say which tokens each word matches: its lists of
+	// forms were only needed to build them, and every language's cues
+	// stay in memory for the daemon's life.
+	for _, w := range lx.words {
+		w.exact, w.raw, w.stems, w.suffixes = nil, nil, nil, nil
+	}
 	return lx
 }
 
