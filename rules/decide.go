@@ -169,13 +169,14 @@ func (p *Policy) Read(m *inbox.Message) *Reading {
 	d.Kind, d.Customer = core.KindCustomer, m.From
 	d.Text = inbox.OwnText(m.Text)
 	d.OptOut = meaning.WantsOptOut(m.Subject, d.Text)
-	subject := d.Subject
+	subject, replied := d.Subject, ""
 	if isReplySubject(subject) || len(m.InReplyTo)+len(m.References) > 0 {
 		// An answer to mail the shop sent: "Re: Your order has shipped"
-		// is the shop's own words.
-		subject = ""
+		// is the shop's own words, though it says what the answer is
+		// about.
+		subject, replied = "", d.Subject
 	}
-	p.read(d, m, subject, contentLanguage(m))
+	p.read(d, m, subject, replied, contentLanguage(m))
 	return r
 }
 

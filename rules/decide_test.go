@@ -236,6 +236,52 @@ func TestTheMisreadingsOfTheIssueAreReadRight(t *testing.T) {
 	}
 }
 
+// TestAnAnswerToTheShopsOrderMailIsAboutTheCustomersOrder: the subject
+// of the shop's shipping notice is no evidence of what the customer
+// means, but "one thing instead of another" in an answer to it is what
+// came, not a wish.
+func TestAnAnswerToTheShopsOrderMailIsAboutTheCustomersOrder(t *testing.T) {
+	p := testPolicy(t, nil)
+	for _, tt := range []struct {
+		subject, body string
+	}{
+		{"AW: Ihre Bestellung 40213 ist unterwegs", "Guten Tag, heute kam das Paket. Darin lag statt der Teekanne aus Steingut eine aus Glas. Wie machen wir das?"},
+		{"Re: Votre commande 7781 a été expédiée", "Bonjour, dans le colis il y avait un pull bleu au lieu du vert. Comment fait-on ?"},
+		{"Re: Seu pedido 5512 foi enviado", "Oi, no pacote veio um caderno pautado em vez do quadriculado. Como resolvemos?"},
+	} {
+		d := decide(t, p, testMail(t, "Kim <kim@example.com>", tt.subject, "In-Reply-To: <n1@shop.example>\r\n", tt.body), nil)
+		if d.Category != core.Complaint || d.Unsure {
+			t.Errorf("%q: %s (unsure %v), want complaint; evidence %v", tt.body, d.Category, d.Unsure, d.Evidence)
+		}
+		// The same words, not an answer to mail about an order: a wish
+		// may be read as a complaint only when something else says so.
+		d = decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", "Ich hätte gern die Torte mit Himbeeren statt Erdbeeren, für Samstag."), nil)
+		if d.Category == core.Complaint {
+			t.Errorf("an order with a wish read as a complaint; evidence %v", d.Evidence)
+		}
+	}
+}
+
+// TestBoughtElsewhereExplainsOnlyTheProblemBesideIt: "the old glasses came
+// from another optician" is about that sentence; a problem with this
+// shop's own work told paragraphs later is still a complaint.
+func TestBoughtElsewhereExplainsOnlyTheProblemBesideIt(t *testing.T) {
+	p := testPolicy(t, nil)
+	for _, tt := range []struct {
+		body string
+		want core.Category
+	}{
+		{"My old frames were bought at another optician years ago.\n\nAnyway, I came to you for new lenses last week.\n\nYou fitted them on Monday.\n\n" +
+			"The new lenses you fitted are scratched and the left one is loose. Please sort this out.", core.Complaint},
+		{"Hello, I dropped my phone yesterday and the screen is cracked. Do you replace screens, and how much would it cost?", core.Inquiry},
+	} {
+		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", tt.body), nil)
+		if d.Category != tt.want {
+			t.Errorf("%q: %s (unsure %v), want %s; evidence %v", tt.body, d.Category, d.Unsure, tt.want, d.Evidence)
+		}
+	}
+}
+
 func TestAnUnsubscribeThatFailedStopsTheMailAndReachesTheOwnerAsAComplaint(t *testing.T) {
 	p := testPolicy(t, nil)
 	d := decide(t, p, testMail(t, "Kim <kim@example.com>", "Newsletter", "",

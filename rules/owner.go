@@ -30,11 +30,11 @@ func (p *Policy) readOwner(r *Reading) {
 			d.Skip = "the owner tagged it #ignore"
 		}
 		d.OptOut = d.Has(core.TagStop)
-		subject := d.Subject
+		subject, replied := d.Subject, ""
 		if isReplySubject(subject) {
-			subject = ""
+			subject, replied = "", d.Subject
 		}
-		p.read(d, nil, subject, "")
+		p.read(d, nil, subject, replied, "")
 		return
 	}
 	own := inbox.OwnText(m.Text)

@@ -25,8 +25,8 @@ func builtInRule(rule string) bool {
 // the owner's rules in order, then the built-in reading. The reading's
 // language and evidence are kept whoever decided. m is nil for a forward
 // (the owner's headers are not the customer's).
-func (p *Policy) read(d *Decision, m *inbox.Message, subject string, hint core.Lang) {
-	r := meaning.Read(meaning.Input{Subject: subject, Text: d.Text, LanguageHint: hint, ShopLanguage: p.lang})
+func (p *Policy) read(d *Decision, m *inbox.Message, subject, replied string, hint core.Lang) {
+	r := meaning.Read(meaning.Input{Subject: subject, Replied: replied, Text: d.Text, LanguageHint: hint, ShopLanguage: p.lang})
 	d.Language, d.LanguageSure, d.Evidence = r.Language, r.Confident, r.Evidence
 	ft := facts{subject: strings.ToLower(d.Subject), text: strings.ToLower(d.Text), from: d.Customer.Key(), msg: m}
 	if cat := d.Tags.Category(); cat != "" {

@@ -76,6 +76,11 @@ type Input struct {
 	// ShopLanguage is the language the shop writes in: a text too short
 	// to tell its language is read in it too.
 	ShopLanguage core.Lang
+	// Replied is the subject of the shop's mail the customer answers
+	// ("Your order 58817 has shipped"): the shop's words, so it is never
+	// evidence of what the customer means, but an answer to mail about
+	// an order, a booking or a repair is about the customer's own.
+	Replied string
 }
 
 // hit is a cue found in a clause.
@@ -138,7 +143,7 @@ func Read(in Input) Reading {
 		}
 	}
 	hits = dedupe(hits)
-	s := score(clauses, hits)
+	s := score(clauses, hits, aboutTheirs(clip(in.Replied, 1000), use))
 	r.Scores, r.Evidence = s.scores, s.evidence
 	r.Category, r.Unsure = decide(s)
 	return r
@@ -287,7 +292,9 @@ type scoring struct {
 	// elsewhere: the customer says the trouble was not this shop's doing
 	// (bought elsewhere, their own accident): the problems they tell weigh
 	// less.
-	elsewhere bool
+	elsewhere []int // the places (clause seq) where they say so
+	// ownDoing: the weight of problems told with no such word near them.
+	ownDoing float64
 }
 
 // demandWeight is a demand waiting to be counted: it weighs less when
@@ -310,6 +317,23 @@ func (s *scoring) solvedAfter(h *hit) bool {
 	return false
 }
 
+// elsewhereNear reports whether the customer said, in h's sentence or
+// one next to it, that the trouble was not this shop's doing.
+func (s *scoring) elsewhereNear(h *hit) bool {
+	for _, seq := range s.elsewhere {
+		if d := seq - h.clause.seq; d >= -elsewhereReach && d <= elsewhereReach {
+			return true
+		}
+	}
+	return false
+}
+
+// elsewhereReach is how many sentences away a "bought it elsewhere" or
+// "I dropped it" still explains a problem: a customer who says the old
+// glasses came from another optician may complain about this shop's
+// repair three paragraphs later.
+const elsewhereReach = 1
+
 // before reports whether a comes before b in the message.
 func before(a, b *hit) bool {
 	if a.clause.seq != b.clause.seq {
@@ -324,9 +348,44 @@ func (s *scoring) add(h *hit, w float64, note string) {
 
 func round(f float64) float64 { return math.Round(f*100) / 100 }
 
-// score weighs the hits of every clause.
-func score(clauses []*clause, hits []*hit) *scoring {
-	s := &scoring{counted: map[*clause]bool{}}
+// aboutTheirs reports a subject of the shop's own mail that is about one
+// order, booking or case: it names the customer's own ("your order",
+// "Ihre Bestellung") or carries a number of three digits or more ("Order
+// 58817 has shipped", "Zgłoszenie serwisowe 5590").
+func aboutTheirs(replied string, use []*lexicon) bool {
+	if strings.TrimSpace(replied) == "" {
+		return false
+	}
+	run := 0
+	for _, r := range replied {
+		if r >= '0' && r <= '9' {
+			if run++; run >= 3 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	c := tokenize(replied)
+	var sc scan
+	var buf []*cue
+	for _, lx := range use {
+		sc.mark(lx, c.toks)
+		for i := range c.toks {
+			for _, cu := range sc.candidates(i, buf[:0]) {
+				if _, _, ok := sc.match(cu, i); ok && cu.signal == sigMine {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// score weighs the hits of every clause. about: the message answers the
+// shop's mail about the customer's own order, booking or case.
+func score(clauses []*clause, hits []*hit, about bool) *scoring {
+	s := &scoring{counted: map[*clause]bool{}, anchored: about}
 	byClause := map[*clause][]*hit{}
 	for _, h := range hits {
 		byClause[h.clause] = append(byClause[h.clause], h)
@@ -355,7 +414,7 @@ func score(clauses []*clause, hits []*hit) *scoring {
 		case h.cue.signal == sigFixed && !ctx[h.clause].hypoBefore(h.start) && !ctx[h.clause].negatedAt(h):
 			s.fixed = append(s.fixed, h)
 		case h.cue.signal == sigElsewhere && !ctx[h.clause].negatedAt(h):
-			s.elsewhere = true
+			s.elsewhere = append(s.elsewhere, h.clause.seq)
 		}
 	}
 	caps := 0
@@ -383,7 +442,7 @@ func score(clauses []*clause, hits []*hit) *scoring {
 		case sigHypo, sigNeg, sigStop, sigMine, sigTime:
 			// Context, not evidence of a reading by itself.
 		case sigElsewhere:
-			if s.elsewhere {
+			if len(s.elsewhere) > 0 {
 				s.add(h, 0, "not this shop's doing: the problems told weigh less")
 			}
 		case sigFixed:
@@ -464,6 +523,9 @@ func score(clauses []*clause, hits []*hit) *scoring {
 	}
 	if s.problems > 0 {
 		boost := math.Min(s.intense, 1.5)
+		if s.ownDoing == 0 {
+			boost *= 0.4 // anger about another shop's doing is not about this one
+		}
 		if boost > 0 {
 			s.evidence = append(s.evidence, Evidence{Signal: "intensity", Phrase: "", Weight: round(boost)})
 		}
@@ -520,8 +582,10 @@ func (s *scoring) problem(h *hit, cx *clauseContext, w float64) {
 		s.demands = append(s.demands, demandWeight{h, w, note})
 		return
 	}
-	if s.elsewhere && h.cue.signal != sigDemand {
+	if s.elsewhereNear(h) && h.cue.signal != sigDemand {
 		w, note = w*0.4, strings.TrimPrefix(note+"; not this shop's doing", "; ")
+	} else {
+		s.ownDoing += w
 	}
 	s.problems += w
 	s.strongest = math.Max(s.strongest, w)
