@@ -282,6 +282,35 @@ func TestBoughtElsewhereExplainsOnlyTheProblemBesideIt(t *testing.T) {
 	}
 }
 
+// TestTroubleThatMakesANewCustomerAskIsNoComplaint: questions about a job
+// to be done, with the trouble behind them, are answered neutrally (an
+// unsure inquiry), while the same trouble with something the shop did or
+// sold is a complaint.
+func TestTroubleThatMakesANewCustomerAskIsNoComplaint(t *testing.T) {
+	p := testPolicy(t, nil)
+	for _, tt := range []struct {
+		body string
+		want core.Category
+	}{
+		{"Hi, the brakes on my old cargo bike barely work and the chain is rusty. Do you service cargo bikes? Roughly what would it cost?", core.Inquiry},
+		{"Hei! Vasken på badet lekker og kranen drypper. Tar dere små jobber? Hva koster en time?", core.Inquiry},
+		{"The brakes you fitted on Saturday barely work and the chain is rusty already. Can you look at it? When can I come by?", core.Complaint},
+		{"Die Bremsen, die Sie am Samstag eingebaut haben, greifen kaum. Wann kann ich vorbeikommen? Geht das diese Woche?", core.Complaint},
+	} {
+		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", tt.body), nil)
+		if d.Category != tt.want {
+			t.Errorf("%q: %s (unsure %v), want %s; evidence %v", tt.body, d.Category, d.Unsure, tt.want, d.Evidence)
+		}
+		if tt.want == core.Inquiry && !d.Unsure && len(d.Evidence) > 0 {
+			for _, e := range d.Evidence {
+				if e.Signal == "problem" && e.Weight > 0 {
+					t.Errorf("%q: a problem was read but the reading is not unsure", tt.body)
+				}
+			}
+		}
+	}
+}
+
 func TestAnUnsubscribeThatFailedStopsTheMailAndReachesTheOwnerAsAComplaint(t *testing.T) {
 	p := testPolicy(t, nil)
 	d := decide(t, p, testMail(t, "Kim <kim@example.com>", "Newsletter", "",

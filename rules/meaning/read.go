@@ -295,6 +295,11 @@ type scoring struct {
 	elsewhere []int // the places (clause seq) where they say so
 	// ownDoing: the weight of problems told with no such word near them.
 	ownDoing float64
+	// theirs: the message names something of the customer's from this
+	// shop (their order, what they bought or booked, what the shop did),
+	// or answers the shop's mail about it.
+	theirs    bool
+	questions int // sentences that end with a question mark
 }
 
 // demandWeight is a demand waiting to be counted: it weighs less when
@@ -385,7 +390,7 @@ func aboutTheirs(replied string, use []*lexicon) bool {
 // score weighs the hits of every clause. about: the message answers the
 // shop's mail about the customer's own order, booking or case.
 func score(clauses []*clause, hits []*hit, about bool) *scoring {
-	s := &scoring{counted: map[*clause]bool{}, anchored: about}
+	s := &scoring{counted: map[*clause]bool{}, anchored: about, theirs: about}
 	byClause := map[*clause][]*hit{}
 	for _, h := range hits {
 		byClause[h.clause] = append(byClause[h.clause], h)
@@ -402,6 +407,7 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 		case sigMine, sigTime:
 			if !cx.hypoBefore(h.start) {
 				s.anchored = true
+				s.theirs = s.theirs || h.cue.signal == sigMine
 			}
 		case sigProblem:
 			if !cx.hypoBefore(h.start) && !cx.question && !cx.negatedAt(h) {
@@ -505,6 +511,9 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 	}
 	// Questions the customer asks, by their punctuation, in every language.
 	for _, c := range clauses {
+		if c.question {
+			s.questions++
+		}
 		if c.question && !s.counted[c] {
 			s.scores.Inquiry += 1
 			s.evidence = append(s.evidence, Evidence{Signal: "question", Phrase: shorten(c.text), Weight: 1})
@@ -751,6 +760,14 @@ func decide(s *scoring) (core.Category, bool) {
 		// Warm praise around one mild problem word ("you've ruined
 		// supermarket bread for me"): neither an apology nor thanks for
 		// praise is safe; answer neutrally and let the owner see it.
+		return core.Inquiry, true
+	case sc.Complaint >= complaintAt && !s.theirs && !s.demand && s.questions >= 2 && sc.Inquiry > sc.Complaint:
+		// Questions about a job to be done, with the trouble that makes
+		// them ask ("the brakes barely work: do you repair cargo bikes?
+		// what would it cost?"), nothing of theirs from this shop named
+		// (an order, what they bought, what the shop did) and nothing
+		// demanded: perhaps a complaint, more likely a new customer.
+		// Answer neutrally and let the owner see it.
 		return core.Inquiry, true
 	case sc.Complaint >= complaintAt:
 		return core.Complaint, false
