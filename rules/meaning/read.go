@@ -149,6 +149,10 @@ func Read(in Input) Reading {
 	return r
 }
 
+// kin are languages told apart by a few spellings only (Danish and
+// Norwegian): a message in one is read with the cues of both.
+var kin = map[core.Lang]core.Lang{core.Danish: core.Norwegian, core.Norwegian: core.Danish}
+
 // lexiconsFor picks the cue sets to read with: the shared one, and the
 // language's own when it is clear, else those of the likeliest languages.
 // Each language's cues are compiled when first read with.
@@ -169,8 +173,6 @@ func lexiconsFor(lexs map[string]*lazyLexicon, det lang.Detection, hint, shop co
 		}
 	}
 	add("any")
-	// Danish and Norwegian are told apart by a few spellings: read with both.
-	kin := map[core.Lang]core.Lang{core.Danish: core.Norwegian, core.Norwegian: core.Danish}
 	switch {
 	case det.Confident:
 		add(string(det.Lang))
