@@ -42,11 +42,12 @@ const (
 	sigFine                    // all is well ("everything arrived fine", "alles bestens")
 	sigFixed                   // a problem was solved ("you fixed it", "works again"): what came before it is over
 	sigElsewhere               // the trouble was not this shop's doing ("bought it elsewhere", "I dropped it")
+	sigGreet                   // small talk asked as a question ("how are you?", "tudo bem?"): no question to answer
 	numSignals
 )
 
 var signalNames = [numSignals]string{"problem", "fault", "demand", "hypo", "policy", "ask", "inquiry", "mine", "time",
-	"intent", "praise", "thanks", "polite", "suggest", "intense", "neg", "stop", "fine", "fixed", "elsewhere"}
+	"intent", "praise", "thanks", "polite", "suggest", "intense", "neg", "stop", "fine", "fixed", "elsewhere", "greet"}
 
 func (s signal) String() string { return signalNames[s] }
 

@@ -335,6 +335,13 @@ func (s *scoring) elsewhereNear(h *hit) bool {
 	return false
 }
 
+// elsewhereOnly reports that every problem told was, by the customer's
+// words, another business's doing or their own ("after our last garage
+// ripped us off, you were honest"), and nothing is demanded.
+func (s *scoring) elsewhereOnly() bool {
+	return s.ownDoing == 0 && len(s.elsewhere) > 0 && !s.demand
+}
+
 // elsewhereReach is how many sentences away a "bought it elsewhere" or
 // "I dropped it" still explains a problem: a customer who says the old
 // glasses came from another optician may complain about this shop's
@@ -441,6 +448,12 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 	}
 	thanks := 0.0
 	var thankHits []*hit
+	greeted := map[*clause][]*hit{} // small talk, by clause
+	for _, h := range hits {
+		if h.cue.signal == sigGreet && !ctx[h.clause].negatedAt(h) {
+			greeted[h.clause] = append(greeted[h.clause], h)
+		}
+	}
 	for _, h := range hits {
 		cx := ctx[h.clause]
 		w := h.cue.weight
@@ -461,7 +474,14 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 		case sigPolicy:
 			s.scores.Inquiry += w
 			s.add(h, w, "")
+		case sigGreet:
+			if len(greeted[h.clause]) > 0 {
+				s.add(h, 0, "small talk, not a question")
+			}
 		case sigAsk:
+			if within(h, greeted[h.clause]) {
+				continue // "how are you": no question to answer
+			}
 			s.asks++
 			if s.asks <= 3 {
 				s.scores.Inquiry += w
@@ -516,7 +536,7 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 		if c.question {
 			s.questions++
 		}
-		if c.question && !s.counted[c] {
+		if c.question && !s.counted[c] && !smallTalk(c, byClause[c]) {
 			s.scores.Inquiry += 1
 			s.evidence = append(s.evidence, Evidence{Signal: "question", Phrase: shorten(c.text), Weight: 1})
 		}
@@ -526,7 +546,7 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 	for _, h := range thankHits {
 		w := h.cue.weight
 		note := ""
-		if s.scores.Inquiry > 0 || s.scores.Purchase > 0 || s.problems > 0 {
+		if s.scores.Inquiry >= 1 || s.scores.Purchase > 0 || s.problems > 0 && !s.elsewhereOnly() {
 			w, note = w/3, "courtesy beside a request"
 		}
 		s.scores.Feedback += w
@@ -545,6 +565,41 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 	s.scores.Complaint, s.scores.Inquiry = round(s.scores.Complaint), round(s.scores.Inquiry)
 	s.scores.Purchase, s.scores.Feedback = round(s.scores.Purchase), round(s.scores.Feedback)
 	return s
+}
+
+// within reports whether h lies inside one of spans.
+func within(h *hit, spans []*hit) bool {
+	for _, sp := range spans {
+		if h.start >= sp.start && h.end <= sp.end {
+			return true
+		}
+	}
+	return false
+}
+
+// smallTalk reports a question that is only small talk: a greeting
+// ("Hi Zé, how's it going?") holds no question to answer. A clause that
+// also asks something ("how are you, and do you deliver?") is a question.
+func smallTalk(c *clause, hits []*hit) bool {
+	var greets []*hit
+	for _, h := range hits {
+		if h.cue.signal == sigGreet {
+			greets = append(greets, h)
+		}
+	}
+	if len(greets) == 0 {
+		return false
+	}
+	for _, h := range hits {
+		switch h.cue.signal {
+		case sigGreet, sigNeg, sigStop, sigThanks, sigPolite:
+		default:
+			if !within(h, greets) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // problem weighs a problem, fault or demand cue in its context.
@@ -757,6 +812,10 @@ func (cx *clauseContext) negatedAt(h *hit) bool {
 // decide turns the scores into a reading.
 func decide(s *scoring) (core.Category, bool) {
 	sc := s.scores
+	// Trouble the customer says was another business's is no hint of
+	// trouble with this one: it neither makes them unsure nor keeps
+	// thanks from being thanks.
+	elsewhereOnly := s.elsewhereOnly()
 	switch {
 	case sc.Complaint >= complaintAt && sc.Feedback >= 2*sc.Complaint && !s.contrast && !s.demand && s.strongest < 2.5:
 		// Warm praise around one mild problem word ("you've ruined
@@ -771,9 +830,14 @@ func decide(s *scoring) (core.Category, bool) {
 		// demanded: perhaps a complaint, more likely a new customer.
 		// Answer neutrally and let the owner see it.
 		return core.Inquiry, true
+	case sc.Complaint >= complaintAt && elsewhereOnly:
+		// Much trouble, all of it another business's ("at the dealer we
+		// waited three weeks, the bill was double, nobody called back"):
+		// most likely praise by contrast, but the owner should see it.
+		return core.Inquiry, true
 	case sc.Complaint >= complaintAt:
 		return core.Complaint, false
-	case sc.Complaint >= unsureAt:
+	case sc.Complaint >= unsureAt && !elsewhereOnly:
 		return core.Inquiry, true
 	}
 	var cat core.Category
@@ -792,7 +856,7 @@ func decide(s *scoring) (core.Category, bool) {
 	}
 	// A hint of a problem keeps an upset customer from being thanked for
 	// a purchase or asked for a rating.
-	if sc.Complaint > 0 && (cat == core.Purchase || cat == core.Feedback) {
+	if sc.Complaint > 0 && (cat == core.Purchase || cat == core.Feedback) && !elsewhereOnly {
 		return core.Inquiry, true
 	}
 	return cat, false

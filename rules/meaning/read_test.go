@@ -56,3 +56,25 @@ func TestBadInputIsReadNeverDropped(t *testing.T) {
 		}
 	}
 }
+
+// TestAbbreviationsDoNotEndASentence: "ca. 20", "z. B.", "Dr. Pérez" stay
+// in their sentence, so a cue sees the whole of it; a full stop before a
+// new sentence still ends one.
+func TestAbbreviationsDoNotEndASentence(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want int
+	}{
+		{"Bestellt hatten wir ca. 30 Stück, gekommen sind nur 20.", 1},
+		{"Das war z. B. bei der Torte so.", 1},
+		{"Please thank Dr. Pérez for me.", 1},
+		{"We were approx. 40 guests.", 1},
+		{"Die Jacke ist in Größe M. Drin war aber eine XL.", 2},
+		{"It came on Monday. no box, nothing.", 2},
+		{"I paid the invoice no. 4411 twice.", 1},
+	} {
+		if got := sentences(tt.text); len(got) != tt.want {
+			t.Errorf("%q: %d sentences %q, want %d", tt.text, len(got), got, tt.want)
+		}
+	}
+}

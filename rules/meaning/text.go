@@ -76,6 +76,9 @@ func sentences(text string) []string {
 				if r == '.' && j+1 < len(rs) && !unicode.IsSpace(rs[j+1]) {
 					continue
 				}
+				if r == '.' && abbreviated(rs[:j], rs[j+1:]) {
+					continue
+				}
 				flush()
 			}
 		}
@@ -93,6 +96,49 @@ func sentences(text string) []string {
 	}
 	flush()
 	return out
+}
+
+// titles are abbreviations before a name ("Dr. Pérez", "Fr. Berg"), and
+// shortened are those inside a sentence ("ca. 20", "z. B. die", "approx.
+// 30", "ul. Polna"): neither ends a sentence.
+var (
+	titles    = wordSet(strings.Fields("dr dra mr mrs ms mme mlle hr fr prof sr sra srta sig st")...)
+	shortened = wordSet(strings.Fields("ca approx appr approximately etc eg ie vs incl excl ref tel nr no num bzw ggf evtl inkl zzgl exkl usw vgl ua od sog ev env cf ex aprox pag ej ecc ul godz np tzn tj itd itp wg dz ds bl ev evt mvh pga fx bv bijv ong resp dvs osv mm vd ud uds")...)
+)
+
+// abbreviated reports a dot that shortens a word rather than ends a
+// sentence: after a title, or after a common abbreviation when the
+// sentence goes on in lower case or with a number ("ca. 20 Stück").
+func abbreviated(before, after []rune) bool {
+	i := len(before)
+	for i > 0 && unicode.IsLetter(before[i-1]) {
+		i--
+	}
+	word := strings.ToLower(string(before[i:]))
+	if word == "" || i > 0 && !unicode.IsSpace(before[i-1]) && before[i-1] != '(' && before[i-1] != '.' {
+		return false
+	}
+	if titles[word] {
+		return true
+	}
+	if len([]rune(word)) == 1 {
+		// "z. B.", "d. h.", "u. a.": a letter, a dot, a letter, a dot;
+		// or a letter, a dot, and the sentence goes on in lower case.
+		a := strings.TrimLeft(string(after), " ")
+		r, n := utf8.DecodeRuneInString(a)
+		if unicode.IsLetter(r) && strings.HasPrefix(a[n:], ".") {
+			return true
+		}
+	} else if !shortened[word] {
+		return false
+	}
+	for _, r := range after {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		return unicode.IsLower(r) || unicode.IsDigit(r)
+	}
+	return false
 }
 
 func endsSentence(line string) bool {
