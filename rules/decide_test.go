@@ -274,6 +274,13 @@ func TestBoughtElsewhereExplainsOnlyTheProblemBesideIt(t *testing.T) {
 		{"My old frames were bought at another optician years ago.\n\nAnyway, I came to you for new lenses last week.\n\nYou fitted them on Monday.\n\n" +
 			"The new lenses you fitted are scratched and the left one is loose. Please sort this out.", core.Complaint},
 		{"Hello, I dropped my phone yesterday and the screen is cracked. Do you replace screens, and how much would it cost?", core.Inquiry},
+		// Trouble that was only another business's is no hint of trouble
+		// here: the thanks are feedback.
+		{"Our previous garage overcharged us for years. You were honest, quick and fair, thank you so much!", core.Feedback},
+		// Much trouble, all of it elsewhere: never an apology; the
+		// neutral acknowledgement, and the owner sees it.
+		{"Before you we went to the dealer's workshop: we waited three weeks for a part, the bill was twice the quote and nobody ever called back. " +
+			"With you the van was ready in two days, at the price you gave on the phone. Thank you!", core.Inquiry},
 	} {
 		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", tt.body), nil)
 		if d.Category != tt.want {
