@@ -223,12 +223,13 @@ type bar struct {
 var judgmentBar = bar{accuracy: 92, recall: 97, asPurchaseOrFb: 0, apologies: 2}
 
 // heldOutFloor is NOT the bar: it is what the held-out part measured when
-// the reading last changed (accuracy 81.5 %, complaint recall 73.5 %, 2
-// complaints read as purchase or feedback, 5.2 % apologies), so that a
+// the reading last changed (accuracy 84.8 %, complaint recall 79.4 %, no
+// complaint read as purchase or feedback, 1.7 % apologies), so that a
 // change that reads unseen mail worse fails here. The held-out part is
-// our estimate of unseen mail, and it is below the bar: issue 11 stays
-// open until it is not. Raise the floor as it improves; never lower it.
-var heldOutFloor = bar{accuracy: 81, recall: 73, asPurchaseOrFb: 2, apologies: 6}
+// our estimate of unseen mail, and its accuracy and complaint recall are
+// below the bar: issue 11 stays open until they are not. Raise the floor
+// as it improves; never lower it.
+var heldOutFloor = bar{accuracy: 84, recall: 79, asPurchaseOrFb: 0, apologies: 2}
 
 func check(t *testing.T, name string, s corpusScore, b bar) {
 	if a := pct(s.right, s.n); a < b.accuracy {

@@ -441,3 +441,31 @@ func TestSmallTalkIsNoQuestion(t *testing.T) {
 		}
 	}
 }
+
+// TestNeitherThanksNorApologyWhenTheWordsPullBothWays: praise beside words
+// of repetition and anger, with no thanks, may be sarcasm: no rating
+// request; a thank-you note that tells the trouble it was about, asking
+// and demanding nothing, gets no apology.
+func TestNeitherThanksNorApologyWhenTheWordsPullBothWays(t *testing.T) {
+	p := testPolicy(t, nil)
+	for _, body := range []string{
+		"Fantastic. Third Saturday in a row that my reserved paper was 'already gone'.",
+		"Genial. Otra vez el sábado sin mi revista reservada, y ya van tres.",
+	} {
+		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", body), nil)
+		if d.Category == core.Feedback || d.Category == core.Purchase {
+			t.Errorf("%q: %s, want no thanks; evidence %v", body, d.Category, d.Evidence)
+		}
+	}
+	for _, body := range []string{
+		"Dear Rosa, I brought you my mother's wedding dress with that yellow stain on the bodice, and the hem all grey. " +
+			"I tried it on today and it is like new, I could have cried. Thank you from the bottom of my heart.",
+		"Just a quick thank-you. My order was missing the pump last week; Marta answered within the hour and sent it the same day. " +
+			"The tank is running and the fish are happy. Brilliant service, really!",
+	} {
+		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", body), nil)
+		if d.Category == core.Complaint {
+			t.Errorf("%q: %s, want no apology; evidence %v", body, d.Category, d.Evidence)
+		}
+	}
+}

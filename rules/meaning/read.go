@@ -302,6 +302,13 @@ type scoring struct {
 	// or answers the shop's mail about it.
 	theirs    bool
 	questions int // sentences that end with a question mark
+	// intenseCues: the weight of the words of anger or repetition ("third
+	// time", "again", "ridiculous"), whether a problem is told or not.
+	intenseCues float64
+	thanked     bool // the customer says thank you
+	// warmth: the weight of praise and thanks, thanks counted in full
+	// even where they are courtesy.
+	warmth float64
 }
 
 // demandWeight is a demand waiting to be counted: it weighs less when
@@ -511,14 +518,17 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 				s.fine = true
 			}
 			s.scores.Feedback += w
+			s.warmth += w
 			s.add(h, w, "")
 		case sigThanks:
+			s.thanked = true
 			thanks += w
 			thankHits = append(thankHits, h)
 		case sigPolite:
 			s.add(h, 0, "politeness, not feedback")
 		case sigIntense:
 			s.intense += w
+			s.intenseCues += w
 			s.add(h, w, "intensity: counts only with a problem")
 		}
 	}
@@ -546,6 +556,7 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 	for _, h := range thankHits {
 		w := h.cue.weight
 		note := ""
+		s.warmth += w
 		if s.scores.Inquiry >= 1 || s.scores.Purchase > 0 || s.problems > 0 && !s.elsewhereOnly() {
 			w, note = w/3, "courtesy beside a request"
 		}
@@ -830,6 +841,12 @@ func decide(s *scoring) (core.Category, bool) {
 		// demanded: perhaps a complaint, more likely a new customer.
 		// Answer neutrally and let the owner see it.
 		return core.Inquiry, true
+	case sc.Complaint >= complaintAt && s.warmth >= sc.Complaint && !s.contrast && !s.demand && s.questions == 0:
+		// A thank-you note that tells the trouble it was about ("the
+		// stain I thought would never come out is gone, thank you"),
+		// with no "but", nothing asked and nothing demanded: an apology
+		// would be wrong if it is thanks, thanks wrong if it is not.
+		return core.Inquiry, true
 	case sc.Complaint >= complaintAt && elsewhereOnly:
 		// Much trouble, all of it another business's ("at the dealer we
 		// waited three weeks, the bill was double, nobody called back"):
@@ -857,6 +874,14 @@ func decide(s *scoring) (core.Category, bool) {
 	// A hint of a problem keeps an upset customer from being thanked for
 	// a purchase or asked for a rating.
 	if sc.Complaint > 0 && (cat == core.Purchase || cat == core.Feedback) && !elsewhereOnly {
+		return core.Inquiry, true
+	}
+	// Praise or an order beside words of anger or repetition ("Bravo,
+	// third time this week your courier 'couldn't find me'", "tuned three
+	// weeks ago and it sounds like before again") is as likely sarcasm or
+	// trouble told in words no cue knows: neither thanks nor a rating
+	// request is safe.
+	if s.intenseCues >= 1 && !s.thanked && (cat == core.Purchase || cat == core.Feedback) {
 		return core.Inquiry, true
 	}
 	return cat, false
