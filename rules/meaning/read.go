@@ -686,9 +686,13 @@ type clauseContext struct {
 func contextOf(c *clause, hits []*hit) *clauseContext {
 	cx := &clauseContext{question: c.question, toks: c.toks, negTok: map[negation]bool{}}
 	var stopSpans [][2]int
+	var politeEnds []int
 	for _, h := range hits {
-		if h.cue.signal == sigStop {
+		switch h.cue.signal {
+		case sigStop:
 			stopSpans = append(stopSpans, [2]int{h.start, h.end})
+		case sigPolite:
+			politeEnds = append(politeEnds, h.end)
 		}
 	}
 	for _, h := range hits {
@@ -697,6 +701,14 @@ func contextOf(c *clause, hits []*hit) *clauseContext {
 			for _, sp := range stopSpans {
 				if h.start >= sp[0] && h.start < sp[1] {
 					concessive = true // "even if", "même si", "anche se"
+				}
+			}
+			for _, end := range politeEnds {
+				if h.start >= end && h.start-end <= 1 {
+					// "I would be grateful if you could send a corrected
+					// invoice", "ich wäre dankbar, wenn": a request
+					// asked politely, not a condition.
+					concessive = true
 				}
 			}
 			if !concessive {
@@ -841,7 +853,7 @@ func decide(s *scoring) (core.Category, bool) {
 		// demanded: perhaps a complaint, more likely a new customer.
 		// Answer neutrally and let the owner see it.
 		return core.Inquiry, true
-	case sc.Complaint >= complaintAt && s.warmth >= sc.Complaint && !s.contrast && !s.demand && s.questions == 0:
+	case sc.Complaint >= complaintAt && s.warmth >= s.problems && !s.contrast && !s.demand && s.questions == 0:
 		// A thank-you note that tells the trouble it was about ("the
 		// stain I thought would never come out is gone, thank you"),
 		// with no "but", nothing asked and nothing demanded: an apology
