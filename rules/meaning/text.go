@@ -110,6 +110,9 @@ var (
 // sentence: after a title, or after a common abbreviation when the
 // sentence goes on in lower case or with a number ("ca. 20 Stück").
 func abbreviated(before, after []rune) bool {
+	if len(after) > 8 {
+		after = after[:8] // what follows the dot is all that matters
+	}
 	i := len(before)
 	for i > 0 && unicode.IsLetter(before[i-1]) {
 		i--
