@@ -72,6 +72,7 @@ func TestAbbreviationsDoNotEndASentence(t *testing.T) {
 		{"Die Jacke ist in Größe M. Drin war aber eine XL.", 2},
 		{"It came on Monday. no box, nothing.", 2},
 		{"I paid the invoice no. 4411 twice.", 1},
+		{"Jeg har bestilt jakken i str. L, men det er en S.", 1},
 	} {
 		if got := sentences(tt.text); len(got) != tt.want {
 			t.Errorf("%q: %d sentences %q, want %d", tt.text, len(got), got, tt.want)

@@ -98,12 +98,13 @@ func sentences(text string) []string {
 	return out
 }
 
-// titles are abbreviations before a name ("Dr. Pérez", "Fr. Berg"), and
+// titles are abbreviations before a name or a size ("Dr. Pérez", "Fr.
+// Berg", "str. L", "Gr. 38"), and
 // shortened are those inside a sentence ("ca. 20", "z. B. die", "approx.
 // 30", "ul. Polna"): neither ends a sentence.
 var (
-	titles    = wordSet(strings.Fields("dr dra mr mrs ms mme mlle hr fr prof sr sra srta sig st")...)
-	shortened = wordSet(strings.Fields("ca approx appr approximately etc eg ie vs incl excl ref tel nr no num bzw ggf evtl inkl zzgl exkl usw vgl ua od sog ev env cf ex aprox pag ej ecc ul godz np tzn tj itd itp wg dz ds bl ev evt mvh pga fx bv bijv ong resp dvs osv mm vd ud uds")...)
+	titles    = wordSet(strings.Fields("dr dra mr mrs ms mme mlle hr fr prof sr sra srta sig st str strl stl gr tam rozm")...)
+	shortened = wordSet(strings.Fields("ca approx appr approximately etc eg ie vs incl excl ref tel nr no num kr bzw ggf evtl inkl zzgl exkl usw vgl ua od sog ev env cf ex aprox pag ej ecc ul godz np tzn tj itd itp wg dz ds bl ev evt mvh pga fx bv bijv ong resp dvs osv mm vd ud uds")...)
 )
 
 // abbreviated reports a dot that shortens a word rather than ends a
