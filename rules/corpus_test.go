@@ -274,25 +274,25 @@ func TestCorpusReading(t *testing.T) {
 	}
 }
 
-// laterFloor is what set e of testdata/corpus/later (written last, read
+// laterFloor is what set f of testdata/corpus/later (written last, read
 // only in aggregate) measured when the reading last changed: accuracy
-// 85.6 %, complaint recall 81.8 %, 1 complaint read as purchase or
+// 89.4 %, complaint recall 85.5 %, 1 complaint read as purchase or
 // feedback, 5.2 % apologies. Like heldOutFloor it is a floor against
 // regressions, not the bar; raise it as it improves, never lower it.
-var laterFloor = bar{accuracy: 85, recall: 81, asPurchaseOrFb: 1, apologies: 6}
+var laterFloor = bar{accuracy: 89, recall: 85, asPurchaseOrFb: 1, apologies: 6}
 
 // TestLaterSetsReading reads the sets written after the corpus (see
-// testdata/corpus/later/README.md). Sets a to d were each read once
+// testdata/corpus/later/README.md). Sets a to e were each read once
 // before any change, then tuned on: they must meet the bar, so
-// that a change that breaks what they taught fails here. Set e was never
+// that a change that breaks what they taught fails here. Set f was never
 // tuned on; its misses are not listed and it must not fall below what it
 // measured.
 func TestLaterSetsReading(t *testing.T) {
 	p := corpusPolicy(t)
-	for _, set := range []string{"a", "b", "c", "d"} {
+	for _, set := range []string{"a", "b", "c", "d", "e"} {
 		rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", set)))
 		check(t, "later/"+set, report(t, "later/"+set+" (tuned on)", rs, true), judgmentBar)
 	}
-	rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", "e")))
-	check(t, "later/e", report(t, "later/e (never tuned on)", rs, false), laterFloor)
+	rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", "f")))
+	check(t, "later/f", report(t, "later/f (never tuned on)", rs, false), laterFloor)
 }
