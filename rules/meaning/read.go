@@ -127,26 +127,43 @@ func Read(in Input) Reading {
 		c.seq = i
 	}
 	var hits []*hit
-	var buf []*cue
-	var sc scan
+	var m matcher
 	for _, c := range clauses {
-		for _, lx := range use {
-			sc.mark(lx, c.toks)
-			for i := range c.toks {
-				buf = sc.candidates(i, buf[:0])
-				for _, cu := range buf {
-					if end, gaps, ok := sc.match(cu, i); ok {
-						hits = append(hits, &hit{cue: cu, start: i, end: end, gaps: gaps, clause: c})
-					}
-				}
-			}
-		}
+		m.each(c, use, func(h hit) bool {
+			hits = append(hits, &h)
+			return true
+		})
 	}
 	hits = dedupe(hits)
 	s := score(clauses, hits, aboutTheirs(clip(in.Replied, 1000), use))
 	r.Scores, r.Evidence = s.scores, s.evidence
 	r.Category, r.Unsure = decide(s)
 	return r
+}
+
+// matcher finds the cues of a clause, reusing its buffers from clause to
+// clause.
+type matcher struct {
+	sc  scan
+	buf []*cue
+}
+
+// each calls found with every cue of use that matches in c, in the order
+// of the cue files and of the words, until found returns false.
+func (m *matcher) each(c *clause, use []*lexicon, found func(hit) bool) {
+	for _, lx := range use {
+		m.sc.mark(lx, c.toks)
+		for i := range c.toks {
+			m.buf = m.sc.candidates(i, m.buf[:0])
+			for _, cu := range m.buf {
+				if end, gaps, ok := m.sc.match(cu, i); ok {
+					if !found(hit{cue: cu, start: i, end: end, gaps: gaps, clause: c}) {
+						return
+					}
+				}
+			}
+		}
+	}
 }
 
 // kin are languages told apart by a few spellings only (Danish and
@@ -388,19 +405,13 @@ func aboutTheirs(replied string, use []*lexicon) bool {
 		}
 	}
 	c := tokenize(replied)
-	var sc scan
-	var buf []*cue
-	for _, lx := range use {
-		sc.mark(lx, c.toks)
-		for i := range c.toks {
-			for _, cu := range sc.candidates(i, buf[:0]) {
-				if _, _, ok := sc.match(cu, i); ok && cu.signal == sigMine {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	mine := false
+	var m matcher
+	m.each(&c, use, func(h hit) bool {
+		mine = h.cue.signal == sigMine
+		return !mine
+	})
+	return mine
 }
 
 // score weighs the hits of every clause. about: the message answers the
@@ -453,7 +464,6 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 	if caps >= 3 {
 		s.intense += 0.5
 	}
-	thanks := 0.0
 	var thankHits []*hit
 	greeted := map[*clause][]*hit{} // small talk, by clause
 	for _, h := range hits {
@@ -522,7 +532,6 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 			s.add(h, w, "")
 		case sigThanks:
 			s.thanked = true
-			thanks += w
 			thankHits = append(thankHits, h)
 		case sigPolite:
 			s.add(h, 0, "politeness, not feedback")
@@ -546,7 +555,7 @@ func score(clauses []*clause, hits []*hit, about bool) *scoring {
 		if c.question {
 			s.questions++
 		}
-		if c.question && !s.counted[c] && !smallTalk(c, byClause[c]) {
+		if c.question && !s.counted[c] && !smallTalk(byClause[c], greeted[c]) {
 			s.scores.Inquiry += 1
 			s.evidence = append(s.evidence, Evidence{Signal: "question", Phrase: shorten(c.text), Weight: 1})
 		}
@@ -591,13 +600,8 @@ func within(h *hit, spans []*hit) bool {
 // smallTalk reports a question that is only small talk: a greeting
 // ("Hi Zé, how's it going?") holds no question to answer. A clause that
 // also asks something ("how are you, and do you deliver?") is a question.
-func smallTalk(c *clause, hits []*hit) bool {
-	var greets []*hit
-	for _, h := range hits {
-		if h.cue.signal == sigGreet {
-			greets = append(greets, h)
-		}
-	}
+// hits are the clause's cues, greets its small talk.
+func smallTalk(hits, greets []*hit) bool {
 	if len(greets) == 0 {
 		return false
 	}
