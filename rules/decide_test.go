@@ -12,6 +12,13 @@ import (
 
 var at = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 
+// firstContact decides a first contact from a new customer with body as
+// its words and no subject.
+func firstContact(t *testing.T, p *Policy, body string) Decision {
+	t.Helper()
+	return decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", body), nil)
+}
+
 func testMail(t *testing.T, from, subject, headers, body string) *inbox.Message {
 	t.Helper()
 	raw := "From: " + from + "\r\nTo: shop@example.test\r\nSubject: " + subject + "\r\nMessage-ID: <m@example.com>\r\n" + headers +
@@ -229,7 +236,7 @@ func TestTheMisreadingsOfTheIssueAreReadRight(t *testing.T) {
 		{"bedankt voor de snelle service", core.Feedback},
 		{"grazie mille", core.Feedback},
 	} {
-		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", tt.text), nil)
+		d := firstContact(t, p, tt.text)
 		if d.Category != tt.want || d.Unsure {
 			t.Errorf("%q: %s (unsure %v), want %s; evidence %v", tt.text, d.Category, d.Unsure, tt.want, d.Evidence)
 		}
@@ -255,7 +262,7 @@ func TestAnAnswerToTheShopsOrderMailIsAboutTheCustomersOrder(t *testing.T) {
 		}
 		// The same words, not an answer to mail about an order: a wish
 		// may be read as a complaint only when something else says so.
-		d = decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", "Ich hätte gern die Torte mit Himbeeren statt Erdbeeren, für Samstag."), nil)
+		d = firstContact(t, p, "Ich hätte gern die Torte mit Himbeeren statt Erdbeeren, für Samstag.")
 		if d.Category == core.Complaint {
 			t.Errorf("an order with a wish read as a complaint; evidence %v", d.Evidence)
 		}
@@ -282,7 +289,7 @@ func TestBoughtElsewhereExplainsOnlyTheProblemBesideIt(t *testing.T) {
 		{"Before you we went to the dealer's workshop: we waited three weeks for a part, the bill was twice the quote and nobody ever called back. " +
 			"With you the van was ready in two days, at the price you gave on the phone. Thank you!", core.Inquiry},
 	} {
-		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", tt.body), nil)
+		d := firstContact(t, p, tt.body)
 		if d.Category != tt.want {
 			t.Errorf("%q: %s (unsure %v), want %s; evidence %v", tt.body, d.Category, d.Unsure, tt.want, d.Evidence)
 		}
@@ -304,7 +311,7 @@ func TestTroubleThatMakesANewCustomerAskIsNoComplaint(t *testing.T) {
 		{"The brakes you fitted on Saturday barely work and the chain is rusty already. Can you look at it? When can I come by?", core.Complaint},
 		{"Die Bremsen, die Sie am Samstag eingebaut haben, greifen kaum. Wann kann ich vorbeikommen? Geht das diese Woche?", core.Complaint},
 	} {
-		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", tt.body), nil)
+		d := firstContact(t, p, tt.body)
 		if d.Category != tt.want {
 			t.Errorf("%q: %s (unsure %v), want %s; evidence %v", tt.body, d.Category, d.Unsure, tt.want, d.Evidence)
 		}
@@ -435,7 +442,7 @@ func TestSmallTalkIsNoQuestion(t *testing.T) {
 		{"Hallo Frau Berg, wie geht's?\n\nVielen Dank für die schnelle Reparatur, das Rad fährt wie neu.", core.Feedback},
 		{"Hi Sam, how are you? Do you deliver to Leeds?", core.Inquiry},
 	} {
-		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", tt.body), nil)
+		d := firstContact(t, p, tt.body)
 		if d.Category != tt.want {
 			t.Errorf("%q: %s (unsure %v), want %s; evidence %v", tt.body, d.Category, d.Unsure, tt.want, d.Evidence)
 		}
@@ -452,7 +459,7 @@ func TestNeitherThanksNorApologyWhenTheWordsPullBothWays(t *testing.T) {
 		"Fantastic. Third Saturday in a row that my reserved paper was 'already gone'.",
 		"Genial. Otra vez el sábado sin mi revista reservada, y ya van tres.",
 	} {
-		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", body), nil)
+		d := firstContact(t, p, body)
 		if d.Category == core.Feedback || d.Category == core.Purchase {
 			t.Errorf("%q: %s, want no thanks; evidence %v", body, d.Category, d.Evidence)
 		}
@@ -463,7 +470,7 @@ func TestNeitherThanksNorApologyWhenTheWordsPullBothWays(t *testing.T) {
 		"Just a quick thank-you. My order was missing the pump last week; Marta answered within the hour and sent it the same day. " +
 			"The tank is running and the fish are happy. Brilliant service, really!",
 	} {
-		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", body), nil)
+		d := firstContact(t, p, body)
 		if d.Category == core.Complaint {
 			t.Errorf("%q: %s, want no apology; evidence %v", body, d.Category, d.Evidence)
 		}
@@ -479,7 +486,7 @@ func TestAPoliteRequestIsNoCondition(t *testing.T) {
 		"Thank you for the invoice for our stay. I would be grateful if you could send a corrected invoice without the cleaning fee " +
 			"that nobody mentioned when we booked. We loved the room.",
 	} {
-		d := decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", body), nil)
+		d := firstContact(t, p, body)
 		if d.Category != core.Complaint {
 			t.Errorf("%q: %s, want a complaint; evidence %v", body, d.Category, d.Evidence)
 		}
