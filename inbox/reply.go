@@ -121,7 +121,7 @@ var disclaimerMarkers = []string{
 	// es, pt, it
 	"confidencial", "destinatario", "destinatário", "por error", "por engano", "responsabilidad", "responsabilidade",
 	"protección de datos", "proteção de dados", "riservat", "per errore", "responsabilità", "partita iva", "p.iva",
-	"destinatari", "cnpj", "nif ", "confidenciais", "por erro", "responsabiliza", "destinam-se", "remetente",
+	"destinatari", "cnpj", "nif ", "confidenciais", "responsabiliza", "destinam-se", "remetente",
 	"aviso legal",
 	// nl
 	"vertrouwelijk", "geadresseerde", "abusievelijk", "aansprakelijk", "kvk", "uitsluitend bestemd", "onterecht ontvangt",
