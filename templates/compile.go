@@ -45,14 +45,14 @@ func (l *lazyLang) get() (map[string]*tmpl, []error) {
 	return l.byName, l.errs
 }
 
-// lookup returns the template keyed k (NAME or NAME.LANG).
-func (s *Set) lookup(k string) (*tmpl, bool) {
-	if _, l, _ := splitLang(k); l != "" {
-		if ll := s.lazy[l]; ll != nil {
-			m, _ := ll.get()
-			t, ok := m[k]
-			return t, ok
-		}
+// lookup returns template name in lang, from the language's built-in
+// translations when they are parsed lazily, else from the set itself.
+func (s *Set) lookup(name string, lang core.Lang) (*tmpl, bool) {
+	k := key(name, lang)
+	if ll := s.lazy[lang]; ll != nil {
+		m, _ := ll.get()
+		t, ok := m[k]
+		return t, ok
 	}
 	t, ok := s.byName[k]
 	return t, ok

@@ -71,8 +71,10 @@ func (s *Set) Asks(name string) core.Asks {
 
 // pick returns template name in lang, else its base file.
 func (s *Set) pick(name string, lang core.Lang) (*tmpl, error) {
-	if t, ok := s.lookup(key(name, lang)); ok && lang != "" {
-		return t, nil
+	if lang != "" {
+		if t, ok := s.lookup(name, lang); ok {
+			return t, nil
+		}
 	}
 	if t, ok := s.byName[name]; ok {
 		return t, nil
