@@ -169,13 +169,9 @@ func (p *Policy) Read(m *inbox.Message) *Reading {
 	d.Kind, d.Customer = core.KindCustomer, m.From
 	d.Text = inbox.OwnText(m.Text)
 	d.OptOut = meaning.WantsOptOut(m.Subject, d.Text)
-	subject, replied := d.Subject, ""
-	if isReplySubject(subject) || len(m.InReplyTo)+len(m.References) > 0 {
-		// An answer to mail the shop sent: "Re: Your order has shipped"
-		// is the shop's own words, though it says what the answer is
-		// about.
-		subject, replied = "", d.Subject
-	}
+	// An answer to mail the shop sent: "Re: Your order has shipped" is
+	// the shop's own words, though it says what the answer is about.
+	subject, replied := splitSubject(d.Subject, answers(m))
 	p.read(d, m, subject, replied, contentLanguage(m))
 	return r
 }
@@ -374,3 +370,6 @@ func firstField(s string) string {
 	}
 	return s
 }
+
+// answers reports a message whose headers name mail it replies to.
+func answers(m *inbox.Message) bool { return len(m.InReplyTo)+len(m.References) > 0 }

@@ -30,10 +30,7 @@ func (p *Policy) readOwner(r *Reading) {
 			d.Skip = "the owner tagged it #ignore"
 		}
 		d.OptOut = d.Has(core.TagStop)
-		subject, replied := d.Subject, ""
-		if isReplySubject(subject) {
-			subject, replied = "", d.Subject
-		}
+		subject, replied := splitSubject(d.Subject, false)
 		p.read(d, nil, subject, replied, "")
 		return
 	}
@@ -115,6 +112,16 @@ var replyPrefix = regexp.MustCompile(`(?i)^\s*(re|aw|sv|vs|antw|odp|ref|res|rif|
 // isReplySubject reports a subject that answers mail the shop sent: its
 // words are the shop's ("Re: Your order has shipped"), not the customer's.
 func isReplySubject(s string) bool { return replyPrefix.MatchString(s) }
+
+// splitSubject tells the customer's own subject from the subject of the
+// shop's mail they answer ("Re: Your order has shipped"): answers says the
+// message's headers name mail it replies to.
+func splitSubject(subject string, answers bool) (own, replied string) {
+	if answers || isReplySubject(subject) {
+		return "", subject
+	}
+	return subject, ""
+}
 
 // looksForwarded reports a message the owner meant as a forward: a forward
 // prefix on the subject, or a forwarded message attached.
