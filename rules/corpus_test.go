@@ -223,7 +223,7 @@ type bar struct {
 var judgmentBar = bar{accuracy: 92, recall: 97, asPurchaseOrFb: 0, apologies: 2}
 
 // heldOutFloor is NOT the bar: it is what the held-out part measured when
-// the reading last changed (accuracy 85.9 %, complaint recall 94.1 %, no
+// the reading last changed (accuracy 88.0 %, complaint recall 94.1 %, no
 // complaint read as purchase or feedback, 3.4 % apologies), so that a
 // change that reads unseen mail worse fails here. The held-out part is
 // our estimate of unseen mail, and its figures are below the bar: issue
@@ -232,7 +232,7 @@ var judgmentBar = bar{accuracy: 92, recall: 97, asPurchaseOrFb: 0, apologies: 2}
 // 79.4 % to 94.1 % and cost one apology more (2 of 58 non-complaints
 // instead of 1): that is the one time the apology floor went down, and
 // docs/READING.md says so.
-var heldOutFloor = bar{accuracy: 85, recall: 94, asPurchaseOrFb: 0, apologies: 4}
+var heldOutFloor = bar{accuracy: 88, recall: 94, asPurchaseOrFb: 0, apologies: 4}
 
 func check(t *testing.T, name string, s corpusScore, b bar) {
 	if a := pct(s.right, s.n); a < b.accuracy {
@@ -278,9 +278,9 @@ func TestCorpusReading(t *testing.T) {
 }
 
 // laterFloor is what set h of testdata/corpus/later (written last, read
-// only in aggregate, never learned from) measured when it was first read:
-// accuracy 90.2 %, complaint recall 92.7 %, no complaint read as purchase
-// or feedback, 2.6 % apologies. Like heldOutFloor it is a floor against
+// only in aggregate, never learned from) measured when the reading last
+// changed: accuracy 90.9 %, complaint recall 92.7 %, no complaint read as
+// purchase or feedback, 2.6 % apologies. Like heldOutFloor it is a floor against
 // regressions, not the bar; raise it as it improves, never lower it.
 var laterFloor = bar{accuracy: 90, recall: 92, asPurchaseOrFb: 0, apologies: 3}
 

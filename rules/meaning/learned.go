@@ -398,6 +398,9 @@ const (
 	learnedWorry = 0.5
 	// learnedOverrule: a purchase or feedback reading becomes a complaint.
 	learnedOverrule = 0.8
+	// learnedThanks: an unsure reading becomes feedback, when the second
+	// reader also gives a complaint less than learnedNoComplaint.
+	learnedThanks = 0.9
 )
 
 // reconsider weighs the second reader's opinion against the cues'
@@ -410,8 +413,12 @@ const (
 //     upset customer must not be thanked or asked for a rating), and one
 //     it is all but sure of is a complaint: sarcasm ("complimenti davvero")
 //     and trouble told with a question ("can I bring it back this
-//     afternoon? the chain came off twice") read as thanks or an order.
-func reconsider(cat core.Category, unsure bool, o opinion) (core.Category, bool, []Evidence) {
+//     afternoon? the chain came off twice") read as thanks or an order;
+//   - an unsure reading it is all but sure is thanks, and not a
+//     complaint, is thanks, unless words of anger or repetition were
+//     heard (heated): a thank-you for trouble put right ("the creaking is
+//     gone, thank you") tells the trouble it was about.
+func reconsider(cat core.Category, unsure, heated bool, o opinion) (core.Category, bool, []Evidence) {
 	if o.known < minKnown {
 		return cat, unsure, nil
 	}
@@ -425,6 +432,8 @@ func reconsider(cat core.Category, unsure bool, o opinion) (core.Category, bool,
 		return core.Complaint, false, o.evidence(core.Complaint, "the second reader reads a complaint")
 	case (cat == core.Purchase || cat == core.Feedback) && pc >= learnedWorry:
 		return core.Inquiry, true, o.evidence(core.Complaint, "the second reader reads a likely complaint")
+	case unsure && !heated && o.of(core.Feedback) >= learnedThanks && pc < learnedNoComplaint:
+		return core.Feedback, false, o.evidence(core.Feedback, "the second reader reads thanks")
 	}
 	return cat, unsure, nil
 }

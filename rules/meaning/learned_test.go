@@ -58,9 +58,14 @@ func TestTheSecondReaderIsNotHeardOnALine(t *testing.T) {
 	}
 }
 
-func opinionOf(pc float64, known int) opinion {
-	rest := (1 - pc) / 3
-	return opinion{p: [nClasses]float64{pc, rest, rest, rest}, known: known, w: &Weights{}}
+// opinionOf is an opinion giving pc to a complaint, pf to feedback (or,
+// when pf is 0, an equal share of the rest) and the rest to the others.
+func opinionOf(pc, pf float64, known int) opinion {
+	if pf == 0 {
+		pf = (1 - pc) / 3
+	}
+	rest := (1 - pc - pf) / 2
+	return opinion{p: [nClasses]float64{pc, rest, rest, pf}, known: known, w: &Weights{}}
 }
 
 func TestReconsiderMovesOnlyOnAClearOpinion(t *testing.T) {
@@ -68,23 +73,28 @@ func TestReconsiderMovesOnlyOnAClearOpinion(t *testing.T) {
 		name       string
 		cat        core.Category
 		unsure     bool
-		pc         float64
+		heated     bool
+		pc, pf     float64
 		known      int
 		want       core.Category
 		wantUnsure bool
 	}{
-		{"an inquiry it reads as a complaint", core.Inquiry, false, 0.7, 40, core.Complaint, false},
-		{"an unsure reading it reads as a complaint", core.Inquiry, true, 0.7, 40, core.Complaint, false},
-		{"an inquiry it doubts", core.Inquiry, false, 0.5, 40, core.Inquiry, false},
-		{"a complaint it finds nothing of", core.Complaint, false, 0.01, 40, core.Inquiry, true},
-		{"a complaint it doubts a little", core.Complaint, false, 0.2, 40, core.Complaint, false},
-		{"thanks it reads as a likely complaint", core.Feedback, false, 0.6, 40, core.Inquiry, true},
-		{"an order it is all but sure is a complaint", core.Purchase, false, 0.9, 40, core.Complaint, false},
-		{"thanks it agrees with", core.Feedback, false, 0.1, 40, core.Feedback, false},
-		{"too few words to hear it", core.Inquiry, false, 0.99, minKnown - 1, core.Inquiry, false},
-		{"other stays other", core.Other, false, 0.99, 40, core.Other, false},
+		{"an inquiry it reads as a complaint", core.Inquiry, false, false, 0.7, 0, 40, core.Complaint, false},
+		{"an unsure reading it reads as a complaint", core.Inquiry, true, false, 0.7, 0, 40, core.Complaint, false},
+		{"an inquiry it doubts", core.Inquiry, false, false, 0.5, 0, 40, core.Inquiry, false},
+		{"a complaint it finds nothing of", core.Complaint, false, false, 0.01, 0, 40, core.Inquiry, true},
+		{"a complaint it doubts a little", core.Complaint, false, false, 0.2, 0, 40, core.Complaint, false},
+		{"thanks it reads as a likely complaint", core.Feedback, false, false, 0.6, 0, 40, core.Inquiry, true},
+		{"an order it is all but sure is a complaint", core.Purchase, false, false, 0.9, 0, 40, core.Complaint, false},
+		{"thanks it agrees with", core.Feedback, false, false, 0.1, 0, 40, core.Feedback, false},
+		{"too few words to hear it", core.Inquiry, false, false, 0.99, 0, minKnown - 1, core.Inquiry, false},
+		{"other stays other", core.Other, false, false, 0.99, 0, 40, core.Other, false},
+		{"an unsure reading it is all but sure is thanks", core.Inquiry, true, false, 0.01, 0.95, 40, core.Feedback, false},
+		{"an unsure reading it is all but sure is thanks, with anger", core.Inquiry, true, true, 0.01, 0.95, 40, core.Inquiry, true},
+		{"an unsure reading it reads as thanks with a doubt", core.Inquiry, true, false, 0.08, 0.9, 40, core.Inquiry, true},
+		{"a sure inquiry it reads as thanks", core.Inquiry, false, false, 0.01, 0.95, 40, core.Inquiry, false},
 	} {
-		got, unsure, ev := reconsider(tt.cat, tt.unsure, opinionOf(tt.pc, tt.known))
+		got, unsure, ev := reconsider(tt.cat, tt.unsure, tt.heated, opinionOf(tt.pc, tt.pf, tt.known))
 		if got != tt.want || unsure != tt.wantUnsure {
 			t.Errorf("%s: %s (unsure %v), want %s (unsure %v)", tt.name, got, unsure, tt.want, tt.wantUnsure)
 		}

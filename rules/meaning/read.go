@@ -132,7 +132,7 @@ func read(in Input, w *Weights) Reading {
 	r.Category, r.Unsure = decide(s)
 	if w != nil && det.Lang != "" {
 		var ev []Evidence
-		r.Category, r.Unsure, ev = reconsider(r.Category, r.Unsure, w.read(clauses))
+		r.Category, r.Unsure, ev = reconsider(r.Category, r.Unsure, s.intenseCues > 0, w.read(clauses))
 		r.Evidence = append(r.Evidence, ev...)
 	}
 	return r
