@@ -2,16 +2,17 @@ package meaning
 
 import (
 	"bufio"
+	"cmp"
 	_ "embed"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/followupd/followupd/internal/core"
 )
@@ -37,56 +38,79 @@ const nClasses = len(learnedClasses)
 // "kaputten" are one feature.
 const stemRunes = 5
 
-// feature is one word stem or pair of stems of the customer's words, and
-// the words it came from.
+// feature is one word stem or pair of stems of the customer's words: the
+// hash of its key and the words it came from.
 type feature struct {
-	key    string
+	hash   uint64
 	phrase string
 }
 
-// features lists each distinct feature of the clauses once: "w:" a stem,
-// "b:" two stems in a row, "?" and "!" for a question and for shouting.
-// Numbers are one stem, "#".
-func features(clauses []*clause) []feature {
-	var out []feature
-	seen := make(map[string]bool)
-	add := func(key, phrase string) {
-		if !seen[key] {
-			seen[key] = true
-			out = append(out, feature{key, phrase})
-		}
-	}
+// eachFeature calls f with each feature of the clauses: "w:" and a stem,
+// "b:" and two stems in a row joined by "_", and "?" and "!" as stems for
+// a question and for shouting. Numbers are one stem, "#". The key is
+// kind+a, or kind+a+"_"+b for a pair; phrase is the words it came from.
+func eachFeature(clauses []*clause, f func(kind, a, b, phrase string)) {
 	for _, c := range clauses {
 		prev, prevStart := "", 0
 		for _, t := range c.toks {
 			s := stem(t.fold)
-			add("w:"+s, c.text[t.start:t.end])
+			if s == "" {
+				continue // a lone accent: nothing to weigh
+			}
+			f("w:", s, "", c.text[t.start:t.end])
 			if prev != "" {
-				add("b:"+prev+"_"+s, c.text[prevStart:t.end])
+				f("b:", prev, s, c.text[prevStart:t.end])
 			}
 			prev, prevStart = s, t.start
 		}
 		if c.question {
-			add("w:?", "?")
+			f("w:", "?", "", "?")
 			if prev != "" {
-				add("b:"+prev+"_?", strings.TrimSpace(c.text[prevStart:]))
+				f("b:", prev, "?", strings.TrimSpace(c.text[prevStart:]))
 			}
 		}
 		if c.bangs > 0 {
-			add("w:!", "!!")
+			f("w:", "!", "", "!!")
 		}
 	}
-	return out
 }
 
+// featureKey is the key eachFeature describes, as the weights file holds it.
+func featureKey(kind, a, b string) string {
+	if b == "" {
+		return kind + a
+	}
+	return kind + a + "_" + b
+}
+
+// keyHash is the FNV-1a hash of featureKey(kind, a, b), computed without
+// building the key: reading a message allocates no key strings.
+func keyHash(kind, a, b string) uint64 {
+	h := uint64(14695981039346656037)
+	add := func(s string) {
+		for i := 0; i < len(s); i++ {
+			h ^= uint64(s[i])
+			h *= 1099511628211
+		}
+	}
+	add(kind)
+	add(a)
+	if b != "" {
+		add("_")
+		add(b)
+	}
+	return h
+}
+
+func hashOf(key string) uint64 { return keyHash(key, "", "") }
+
+// stem is the first stemRunes letters of a folded word, or "#" for a
+// word with a digit in it.
 func stem(w string) string {
 	for _, r := range w {
 		if unicode.IsDigit(r) {
 			return "#"
 		}
-	}
-	if utf8.RuneCountInString(w) <= stemRunes {
-		return w
 	}
 	n := 0
 	for i := range w {
@@ -98,11 +122,31 @@ func stem(w string) string {
 	return w
 }
 
+// features lists each distinct feature of the clauses once.
+func features(clauses []*clause) []feature {
+	var out []feature
+	eachFeature(clauses, func(kind, a, b, phrase string) {
+		out = append(out, feature{keyHash(kind, a, b), phrase})
+	})
+	slices.SortStableFunc(out, func(x, y feature) int { return cmp.Compare(x.hash, y.hash) })
+	return slices.CompactFunc(out, func(x, y feature) bool { return x.hash == y.hash })
+}
+
 // Weights is a learned model: for each feature, what it adds to each
 // class, and each class's bias.
 type Weights struct {
 	Bias [nClasses]float64
 	W    map[string][nClasses]float64
+	// byHash is W by the hash of each key, what reading looks up.
+	byHash map[uint64][nClasses]float64
+}
+
+// index fills byHash from W.
+func (w *Weights) index() {
+	w.byHash = make(map[uint64][nClasses]float64, len(w.W))
+	for k, v := range w.W {
+		w.byHash[hashOf(k)] = v
+	}
 }
 
 //go:embed learned/weights.tsv
@@ -119,6 +163,9 @@ var (
 func loadWeights() *Weights {
 	learnedOnce.Do(func() {
 		learned, learnedErr = ReadWeights(strings.NewReader(weightsFile))
+		if learned != nil {
+			learned.W = nil // reading needs only byHash
+		}
 	})
 	return learned
 }
@@ -140,7 +187,7 @@ func (w *Weights) read(clauses []*clause) opinion {
 	o := opinion{feats: features(clauses), w: w}
 	z := w.Bias
 	for _, f := range o.feats {
-		if ws, ok := w.W[f.key]; ok {
+		if ws, ok := w.byHash[f.hash]; ok {
 			o.known++
 			for c := range z {
 				z[c] += ws[c]
@@ -200,7 +247,7 @@ func (o opinion) evidence(cat core.Category, note string) []Evidence {
 	}
 	var ws []weighed
 	for _, f := range o.feats {
-		v, ok := o.w.W[f.key]
+		v, ok := o.w.byHash[f.hash]
 		if !ok {
 			continue
 		}
@@ -253,10 +300,14 @@ func Learn(examples []Example) *Weights {
 			continue
 		}
 		var keys []string
-		for _, f := range features(clausesOf(e.Subject, clip(e.Text, MaxText))) {
-			keys = append(keys, f.key)
-			docs[f.key]++
-		}
+		seen := make(map[string]bool)
+		eachFeature(clausesOf(e.Subject, clip(e.Text, MaxText)), func(kind, a, b, _ string) {
+			if k := featureKey(kind, a, b); !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+				docs[k]++
+			}
+		})
 		exs = append(exs, ex{keys, y})
 	}
 	w := &Weights{W: make(map[string][nClasses]float64)}
@@ -306,6 +357,7 @@ func Learn(examples []Example) *Weights {
 			}
 		}
 	}
+	w.index()
 	return w
 }
 
@@ -384,7 +436,11 @@ func ReadWeights(r io.Reader) (*Weights, error) {
 			w.W[f[0]] = v
 		}
 	}
-	return w, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	w.index()
+	return w, nil
 }
 
 // When the second reader is heard. Its probabilities are sharp (a corpus
