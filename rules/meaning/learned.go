@@ -122,10 +122,26 @@ func stem(w string) string {
 	return w
 }
 
+// learnedText is how much of a message the second reader weighs: its
+// first 4 KiB, which hold what a first contact is about; the cost stays
+// small however long the message.
+const learnedText = 4 << 10
+
+// firstClauses are the clauses that start within the first n bytes.
+func firstClauses(clauses []*clause, n int) []*clause {
+	for i, c := range clauses {
+		if n <= 0 {
+			return clauses[:i]
+		}
+		n -= len(c.text)
+	}
+	return clauses
+}
+
 // features lists each distinct feature of the clauses once.
 func features(clauses []*clause) []feature {
 	var out []feature
-	eachFeature(clauses, func(kind, a, b, phrase string) {
+	eachFeature(firstClauses(clauses, learnedText), func(kind, a, b, phrase string) {
 		out = append(out, feature{keyHash(kind, a, b), phrase})
 	})
 	slices.SortStableFunc(out, func(x, y feature) int { return cmp.Compare(x.hash, y.hash) })
@@ -301,7 +317,7 @@ func Learn(examples []Example) *Weights {
 		}
 		var keys []string
 		seen := make(map[string]bool)
-		eachFeature(clausesOf(e.Subject, clip(e.Text, MaxText)), func(kind, a, b, _ string) {
+		eachFeature(firstClauses(clausesOf(e.Subject, clip(e.Text, MaxText)), learnedText), func(kind, a, b, _ string) {
 			if k := featureKey(kind, a, b); !seen[k] {
 				seen[k] = true
 				keys = append(keys, k)
