@@ -154,6 +154,15 @@ func attributionAt(lines []string, i int) int {
 		}
 		if attributionRe.MatchString(joined) && strings.ContainsAny(joined, "0123456789@") ||
 			isoAttributionRe.MatchString(joined) {
+			for k := 1; k < n; k++ {
+				if l := strings.TrimSpace(lines[i+k]); attributionRe.MatchString(l) && strings.ContainsAny(l, "0123456789") {
+					// A whole dated attribution starts on a later line:
+					// lines[i] is the customer's ("...by Saturday."
+					// "Tom" "On Mon, 16 Nov 2026 ... wrote:"), not the
+					// first part of a wrapped one.
+					return 0
+				}
+			}
 			return n
 		}
 	}
