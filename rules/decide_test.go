@@ -476,19 +476,3 @@ func TestNeitherThanksNorApologyWhenTheWordsPullBothWays(t *testing.T) {
 		}
 	}
 }
-
-// TestAPoliteRequestIsNoCondition: "I would be grateful if you could ..."
-// asks for something; the "if" is no hypothesis that makes what follows a
-// question.
-func TestAPoliteRequestIsNoCondition(t *testing.T) {
-	p := testPolicy(t, nil)
-	for _, body := range []string{
-		"Thank you for the invoice for our stay. I would be grateful if you could send a corrected invoice without the cleaning fee " +
-			"that nobody mentioned when we booked. We loved the room.",
-	} {
-		d := firstContact(t, p, body)
-		if d.Category != core.Complaint {
-			t.Errorf("%q: %s, want a complaint; evidence %v", body, d.Category, d.Evidence)
-		}
-	}
-}

@@ -466,21 +466,22 @@ const (
 	// learnedComplaint: a reading left at an inquiry becomes a complaint.
 	learnedComplaint = 0.6
 	// learnedNoComplaint: below this a complaint reading is made unsure.
-	learnedNoComplaint = 0.05
+	learnedNoComplaint = 0.2
 	// learnedWorry: a purchase or feedback reading is made unsure.
 	learnedWorry = 0.5
 	// learnedOverrule: a purchase or feedback reading becomes a complaint.
-	learnedOverrule = 0.8
+	learnedOverrule = 0.7
 	// learnedThanks: an unsure reading becomes feedback, when the second
-	// reader also gives a complaint less than learnedNoComplaint.
+	// reader also gives a complaint less than learnedCalm.
 	learnedThanks = 0.9
+	learnedCalm   = 0.05
 )
 
 // reconsider weighs the second reader's opinion against the cues'
 // reading:
 //   - an inquiry (sure or unsure) it clearly reads as a complaint is one:
 //     customers tell trouble in more ways than any list of cues holds;
-//   - a complaint it finds nothing of is unsure: an apology to a shopper
+//   - a complaint it finds little of is unsure: an apology to a shopper
 //     is awkward, a neutral acknowledgement never wrong;
 //   - a purchase or feedback it reads as likely a complaint is unsure (an
 //     upset customer must not be thanked or asked for a rating), and one
@@ -505,7 +506,7 @@ func reconsider(cat core.Category, unsure, heated bool, o opinion) (core.Categor
 		return core.Complaint, false, o.evidence(core.Complaint, "the second reader reads a complaint")
 	case (cat == core.Purchase || cat == core.Feedback) && pc >= learnedWorry:
 		return core.Inquiry, true, o.evidence(core.Complaint, "the second reader reads a likely complaint")
-	case unsure && !heated && o.of(core.Feedback) >= learnedThanks && pc < learnedNoComplaint:
+	case unsure && !heated && o.of(core.Feedback) >= learnedThanks && pc < learnedCalm:
 		return core.Feedback, false, o.evidence(core.Feedback, "the second reader reads thanks")
 	}
 	return cat, unsure, nil

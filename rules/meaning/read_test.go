@@ -79,3 +79,24 @@ func TestAbbreviationsDoNotEndASentence(t *testing.T) {
 		}
 	}
 }
+
+// "I would be grateful if you could ..." asks for something: the "if" is
+// no hypothesis that makes the trouble after it a question. The cues read
+// the complaint; the second reader, which hears the thanks and the praise
+// around it, may make it unsure, never thanks.
+func TestAPoliteRequestIsNoCondition(t *testing.T) {
+	in := Input{Text: "Thank you for the invoice for our stay. I would be grateful if you could send a corrected invoice without the cleaning fee " +
+		"that nobody mentioned when we booked. We loved the room."}
+	cues := read(in, nil)
+	if cues.Category != core.Complaint {
+		t.Errorf("the cues read %s, want a complaint; evidence %v", cues.Category, cues.Evidence)
+	}
+	for _, e := range cues.Evidence {
+		if strings.Contains(e.Note, "hypothetical") {
+			t.Errorf("%v: the polite if made it a question", e)
+		}
+	}
+	if r := Read(in); r.Category != core.Complaint && !r.Unsure {
+		t.Errorf("read %s, want a complaint or unsure; evidence %v", r.Category, r.Evidence)
+	}
+}
