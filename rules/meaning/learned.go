@@ -378,24 +378,6 @@ func Learn(examples []Example) *Weights {
 	return w
 }
 
-// clausesOf splits a subject and text into clauses as Read does.
-func clausesOf(subject, text string) []*clause {
-	var cs []*clause
-	if strings.TrimSpace(subject) != "" {
-		c := tokenize(subject)
-		c.subject = true
-		cs = append(cs, &c)
-	}
-	for _, s := range sentences(text) {
-		c := tokenize(s)
-		cs = append(cs, &c)
-	}
-	for i, c := range cs {
-		c.seq = i
-	}
-	return cs
-}
-
 // WriteTo writes the weights as learned/weights.tsv holds them: a header
 // comment, the biases, then one feature a line, sorted.
 func (w *Weights) WriteTo(out io.Writer) (int64, error) {

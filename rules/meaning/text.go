@@ -42,6 +42,24 @@ func clip(s string, n int) string {
 	return s[:n]
 }
 
+// clausesOf splits a subject and a text into clauses, the subject first.
+func clausesOf(subject, text string) []*clause {
+	var cs []*clause
+	if strings.TrimSpace(subject) != "" {
+		c := tokenize(subject)
+		c.subject = true
+		cs = append(cs, &c)
+	}
+	for _, s := range sentences(text) {
+		c := tokenize(s)
+		cs = append(cs, &c)
+	}
+	for i, c := range cs {
+		c.seq = i
+	}
+	return cs
+}
+
 // sentences splits text into clauses: at . ! ? and ; and at line breaks
 // that end a sentence or a paragraph. A line break inside a sentence (mail
 // wrapped at 72 columns) joins the lines.
