@@ -223,13 +223,13 @@ type bar struct {
 var judgmentBar = bar{accuracy: 92, recall: 97, asPurchaseOrFb: 0, apologies: 2}
 
 // heldOutFloor is NOT the bar: it is what the held-out part measured when
-// the reading last changed (accuracy 90.2 %, complaint recall 94.1 %, no
-// complaint read as purchase or feedback, 1.7 % apologies), so that a
+// the reading last changed (accuracy 91.3 %, complaint recall 94.1 %, no
+// complaint read as purchase or feedback, no apologies), so that a
 // change that reads unseen mail worse fails here. The held-out part is
 // our estimate of unseen mail, and its figures are below the bar: issue
 // 11 stays open until they are not. Raise the floor as it improves.
 // It has only gone up (docs/READING.md says what moved it).
-var heldOutFloor = bar{accuracy: 90, recall: 94, asPurchaseOrFb: 0, apologies: 2}
+var heldOutFloor = bar{accuracy: 91, recall: 94, asPurchaseOrFb: 0, apologies: 2}
 
 func check(t *testing.T, name string, s corpusScore, b bar) {
 	if a := pct(s.right, s.n); a < b.accuracy {
@@ -274,15 +274,16 @@ func TestCorpusReading(t *testing.T) {
 	}
 }
 
-// laterFloor is what set h of testdata/corpus/later (written last, read
-// only in aggregate, never learned from) measured when the reading last
-// changed: accuracy 92.4 %, complaint recall 92.7 %, no complaint read as
-// purchase or feedback, no apologies. Like heldOutFloor it is a floor against
-// regressions, not the bar; raise it as it improves, never lower it.
-var laterFloor = bar{accuracy: 92, recall: 92, asPurchaseOrFb: 0, apologies: 2}
+// laterFloor is what sets h and l of testdata/corpus/later (read only
+// in aggregate, never tuned or learned on) measured when the reading last
+// changed: accuracy 92.4 % each, complaint recall 94.5 % each, no
+// complaint read as purchase or feedback, no apologies. Like heldOutFloor
+// it is a floor against regressions, not the bar; raise it as it
+// improves, never lower it.
+var laterFloor = bar{accuracy: 92, recall: 94, asPurchaseOrFb: 0, apologies: 2}
 
 // learnedFloor is what the sets the second reader learned from, but that
-// no cue was tuned on (f, g, i, j), measured when the reading last
+// no cue was tuned on (f, g, i, j, k), measured when the reading last
 // changed (the weakest of the four: accuracy 95.5 %, complaint recall
 // 96.4 %, none thanked, no apologies). A regularised model does not fit
 // every message it learned from, and a message of a line or two is not
@@ -293,20 +294,23 @@ var learnedFloor = bar{accuracy: 95, recall: 96, asPurchaseOrFb: 0, apologies: 1
 // TestLaterSetsReading reads the sets written after the corpus (see
 // testdata/corpus/later/README.md). Sets a to e were each read once
 // before any change, then tuned on: they must meet the issue's bar, so
-// that a change that breaks what they taught fails here. Sets f, g, i
-// and j were read once, then learned from by the second reader: they must
-// not fall below learnedFloor. Set h was never tuned or learned on; its
-// misses are not listed and it must not fall below what it measured.
+// that a change that breaks what they taught fails here. Sets f, g, i, j
+// and k were read once, then learned from by the second reader: they must
+// not fall below learnedFloor. Sets h and l were never tuned or learned
+// on; their misses are not listed and they must not fall below what they
+// measured.
 func TestLaterSetsReading(t *testing.T) {
 	p := corpusPolicy(t)
 	for _, set := range []string{"a", "b", "c", "d", "e"} {
 		rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", set)))
 		check(t, "later/"+set, report(t, "later/"+set+" (tuned on)", rs, true), judgmentBar)
 	}
-	for _, set := range []string{"f", "g", "i", "j"} {
+	for _, set := range []string{"f", "g", "i", "j", "k"} {
 		rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", set)))
 		check(t, "later/"+set, report(t, "later/"+set+" (learned from)", rs, true), learnedFloor)
 	}
-	rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", "h")))
-	check(t, "later/h", report(t, "later/h (never tuned or learned on)", rs, false), laterFloor)
+	for _, set := range []string{"h", "l"} {
+		rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", set)))
+		check(t, "later/"+set, report(t, "later/"+set+" (never tuned or learned on)", rs, false), laterFloor)
+	}
 }
