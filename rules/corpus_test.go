@@ -274,13 +274,23 @@ func TestCorpusReading(t *testing.T) {
 	}
 }
 
-// laterFloor is what sets h and l of testdata/corpus/later (read only
-// in aggregate, never tuned or learned on) measured when the reading last
-// changed: accuracy 92.4 % each, complaint recall 94.5 % each, no
-// complaint read as purchase or feedback, no apologies. Like heldOutFloor
-// it is a floor against regressions, not the bar; raise it as it
-// improves, never lower it.
-var laterFloor = bar{accuracy: 92, recall: 94, asPurchaseOrFb: 0, apologies: 2}
+// unseenFloors are what the later sets never tuned or learned on (read
+// only in aggregate) measured when the reading last changed, for h and l,
+// or when they were first read, for m and n (written last):
+//
+//	h  92.4 %, complaint recall 94.5 %, none thanked, no apologies
+//	l  92.4 %, 94.5 %, none, none
+//	m  87.1 %, 85.5 %, none, 5.2 %
+//	n  91.7 %, 92.7 %, 1 complaint thanked, none
+//
+// Like heldOutFloor they are floors against regressions, not the bar;
+// raise them as they improve, never lower them.
+var unseenFloors = map[string]bar{
+	"h": {accuracy: 92, recall: 94, asPurchaseOrFb: 0, apologies: 2},
+	"l": {accuracy: 92, recall: 94, asPurchaseOrFb: 0, apologies: 2},
+	"m": {accuracy: 87, recall: 85, asPurchaseOrFb: 0, apologies: 6},
+	"n": {accuracy: 91, recall: 92, asPurchaseOrFb: 1, apologies: 2},
+}
 
 // learnedFloor is what the sets the second reader learned from, but that
 // no cue was tuned on (f, g, i, j, k), measured when the reading last
@@ -296,9 +306,9 @@ var learnedFloor = bar{accuracy: 95, recall: 96, asPurchaseOrFb: 0, apologies: 1
 // before any change, then tuned on: they must meet the bar, so
 // that a change that breaks what they taught fails here. Sets f, g, i, j
 // and k were read once, then learned from by the second reader: they must
-// not fall below learnedFloor. Sets h and l were never tuned or learned
-// on; their misses are not listed and they must not fall below what they
-// measured.
+// not fall below learnedFloor. Sets h, l, m and n were never tuned or
+// learned on; their misses are not listed and they must not fall below
+// what they measured (unseenFloors).
 func TestLaterSetsReading(t *testing.T) {
 	p := corpusPolicy(t)
 	for _, set := range []string{"a", "b", "c", "d", "e"} {
@@ -309,8 +319,11 @@ func TestLaterSetsReading(t *testing.T) {
 		rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", set)))
 		check(t, "later/"+set, report(t, "later/"+set+" (learned from)", rs, true), learnedFloor)
 	}
-	for _, set := range []string{"h", "l"} {
+	unseen := readCorpus(t, p, loadCorpus(t, "heldout"))
+	for _, set := range []string{"h", "l", "m", "n"} {
 		rs := readCorpus(t, p, loadCorpus(t, filepath.Join("later", set)))
-		check(t, "later/"+set, report(t, "later/"+set+" (never tuned or learned on)", rs, false), laterFloor)
+		check(t, "later/"+set, report(t, "later/"+set+" (never tuned or learned on)", rs, false), unseenFloors[set])
+		unseen = append(unseen, rs...)
 	}
+	report(t, "all mail never tuned or learned on (held-out, h, l, m, n)", unseen, false)
 }

@@ -19,7 +19,7 @@ import (
 var learnFlag = flag.Bool("learn", false, "write rules/meaning/learned/weights.tsv from the corpus")
 
 // learnedFrom are the parts of the corpus the second reader learns from.
-// The held-out part and sets h and l are never among them: they are the
+// The held-out part and sets h, l, m and n are never among them: they are the
 // honest estimate of mail nobody has seen.
 var learnedFrom = []string{"tune", "later/a", "later/b", "later/c", "later/d", "later/e", "later/f", "later/g", "later/i", "later/j", "later/k"}
 
