@@ -21,8 +21,8 @@ import (
 // for; they miss what nobody thought to write down ("the tracking has said
 // 'label created' since the 3rd"). The second reader is a linear model of
 // word stems and pairs of stems, learned from followupd's own labeled
-// corpus (rules/testdata/corpus, never its held-out part nor the last
-// fresh set) by `make learn`, and kept in learned/weights.tsv. It does not
+// corpus (rules/testdata/corpus, never its held-out part nor the fresh
+// sets kept unseen) by `make learn`, and kept in learned/weights.tsv. It does not
 // decide on its own: it is a second opinion that makes a complaint of a
 // reading the cues left short of one, keeps an apology, a thank-you or a
 // rating request from going out when it strongly disagrees, and settles a
