@@ -94,13 +94,20 @@ func BuildDigest(ctx context.Context, st *store.Store, cfg *config.Config, now, 
 }
 
 // evidenceSummary is the strongest evidence of a reading, for the
-// digest: `fault "loose" +1.2; question "is that normal?" +1.0`.
+// digest: `fault "loose" +1.2; question "is that normal?" +1.0`. When the
+// second reader moved the reading, its verdict comes first, with why:
+// `learned "inquiry 91 %" (the second reader reads no complaint); ...`.
 func evidenceSummary(js string) string {
 	var ev []meaning.Evidence
 	if json.Unmarshal([]byte(js), &ev) != nil {
 		return ""
 	}
 	var parts []string
+	for _, e := range ev {
+		if e.Signal == "learned" && e.Note != "" {
+			parts = append(parts, fmt.Sprintf("%s %q (%s)", e.Signal, e.Phrase, e.Note))
+		}
+	}
 	for _, e := range ev {
 		if e.Weight != 0 && len(parts) < 4 {
 			parts = append(parts, e.String())

@@ -201,3 +201,21 @@ func (h *harness) startLogging(w *strings.Builder) *running {
 	h.logTo = w
 	return h.start()
 }
+
+// When the second reader moved a reading, the digest says so first: the
+// owner sees why a message with a problem word in it was not answered
+// with an apology.
+func TestTheDigestSaysWhenTheSecondReaderMovedAReading(t *testing.T) {
+	js := `[{"signal":"problem","phrase":"is a different colour","weight":2.5},` +
+		`{"signal":"question","phrase":"What do you suggest?","weight":1},` +
+		`{"signal":"learned","phrase":"inquiry 91 %","weight":0,"note":"the second reader reads no complaint"},` +
+		`{"signal":"learned","phrase":"?","weight":3.4}]`
+	got := evidenceSummary(js)
+	want := `learned "inquiry 91 %" (the second reader reads no complaint); problem "is a different colour" +2.5; `
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("summary %q\nwant it to start %q", got, want)
+	}
+	if plain := evidenceSummary(`[{"signal":"ask","phrase":"Do you","weight":1}]`); plain != `ask "Do you" +1.0` {
+		t.Errorf("a reading the second reader left alone: %q", plain)
+	}
+}
