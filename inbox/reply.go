@@ -154,13 +154,17 @@ func attributionAt(lines []string, i int) int {
 		}
 		if attributionRe.MatchString(joined) && strings.ContainsAny(joined, "0123456789@") ||
 			isoAttributionRe.MatchString(joined) {
-			for k := 1; k < n; k++ {
-				if l := strings.TrimSpace(lines[i+k]); attributionRe.MatchString(l) && strings.ContainsAny(l, "0123456789") {
-					// A whole dated attribution starts on a later line:
-					// lines[i] is the customer's ("...by Saturday."
-					// "Tom" "On Mon, 16 Nov 2026 ... wrote:"), not the
-					// first part of a wrapped one.
-					return 0
+			if first := strings.TrimSpace(lines[i]); n > 1 && (endsSentence(first) || !strings.ContainsAny(first, "0123456789@")) {
+				for k := 1; k < n; k++ {
+					if l := strings.TrimSpace(lines[i+k]); attributionRe.MatchString(l) && strings.ContainsAny(l, "0123456789") {
+						// A whole dated attribution starts on a later
+						// line, and lines[i] does not read like the
+						// start of one: it is the customer's ("...by
+						// Saturday." "Tom" "On Mon, 16 Nov 2026 ...
+						// wrote:"). "On Mon, 16 Nov 2026 at" / "09:02,
+						// Shop <...> wrote:" is one wrapped attribution.
+						return 0
+					}
 				}
 			}
 			return n
@@ -272,3 +276,8 @@ var (
 		`cc|subject|betreff|objet|asunto|oggetto|assunto|onderwerp|ämne|emne|temat|předmět|aihe|тема|konu|tárgy|` +
 		`收件人|主题|主旨|件名|받는 사람|제목)\*{0,2}\s*[:：]`)
 )
+
+// endsSentence reports a line that ends a sentence: . ! or ?.
+func endsSentence(line string) bool {
+	return strings.HasSuffix(line, ".") || strings.HasSuffix(line, "!") || strings.HasSuffix(line, "?")
+}

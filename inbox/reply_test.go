@@ -44,6 +44,8 @@ func TestOwnTextKeepsOnlyTheSendersWords(t *testing.T) {
 		{"empty", "", ""},
 		{"wrote without date is kept", "My colleague wrote:\nthe part arrived broken.\n", "My colleague wrote:\nthe part arrived broken."},
 		{"from line in text is kept", "From: my side everything is fine.\nThanks!\n", "From: my side everything is fine.\nThanks!"},
+		{"gmail attribution wrapped before the time", "Fine, thanks.\n\nOn Mon, 16 Nov 2026 at\n09:02, Shop <shop@example.test> wrote:\n> Your order is on its way.\n", "Fine, thanks."},
+		{"french attribution wrapped before the time", "Merci.\n\nLe lun. 16 nov. 2026 à\n09:02, Shop <shop@example.test> a écrit :\n> Votre commande est partie.\n", "Merci."},
 		{"attribution right under the words, html gmail", "Hi,\nThe parcel hasn't moved since Monday. Is it on its way?\nTom\n On Mon, 16 Nov 2026 at 09:02, Shop <shop@example.test> wrote:\n \nHi Tom, your order is on its way!\n", "Hi,\nThe parcel hasn't moved since Monday. Is it on its way?\nTom"},
 		{"japanese", "ありがとうございます。\n\n2026年3月2日(月) 10:00 Pam <pam@example.test>:\n> こんにちは\n", "ありがとうございます。"},
 	}
