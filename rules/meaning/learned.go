@@ -123,9 +123,10 @@ func stem(w string) string {
 	return w
 }
 
-// learnedText is how much of a message the second reader weighs: its
-// first 4 KiB, which hold what a first contact is about; the cost stays
-// small however long the message.
+// learnedText is how much of a message the second reader weighs: the
+// clauses that start within its first 4 KiB, subject included, which hold
+// what a first contact is about. A clause is weighed whole, and no more
+// than MaxText of a message is ever read.
 const learnedText = 4 << 10
 
 // firstClauses are the clauses that start within the first n bytes.
@@ -159,11 +160,20 @@ type Weights struct {
 }
 
 // index fills byHash from W.
-func (w *Weights) index() {
+// Two keys with one hash would make one feature weigh as the other: an
+// error, which the weights test reports long before a release.
+func (w *Weights) index() error {
 	w.byHash = make(map[uint64][nClasses]float64, len(w.W))
+	owner := make(map[uint64]string, len(w.W))
 	for k, v := range w.W {
-		w.byHash[hashOf(k)] = v
+		h := hashOf(k)
+		if other, ok := owner[h]; ok {
+			return fmt.Errorf("features %q and %q have one hash", k, other)
+		}
+		owner[h] = k
+		w.byHash[h] = v
 	}
+	return nil
 }
 
 //go:embed learned/weights.tsv
@@ -274,7 +284,7 @@ func (o opinion) evidence(cat core.Category, note string) []Evidence {
 				others += v[c]
 			}
 		}
-		if d := v[k] - others/float64(nClasses-1); d > 0 {
+		if d := v[k] - others/float64(nClasses-1); d > 0 && telling(f.phrase) {
 			ws = append(ws, weighed{f.phrase, d})
 		}
 	}
@@ -284,6 +294,22 @@ func (o opinion) evidence(cat core.Category, note string) []Evidence {
 		ev = append(ev, Evidence{Signal: "learned", Phrase: shorten(ws[i].phrase), Weight: round(ws[i].w)})
 	}
 	return ev
+}
+
+// telling reports a phrase worth showing the owner as evidence: a pair of
+// words, a word of four letters or more, or a question mark. "for" and
+// "a" weigh in the sum, but say nothing to a reader.
+func telling(phrase string) bool {
+	if phrase == "?" || strings.ContainsRune(phrase, ' ') {
+		return true
+	}
+	n := 0
+	for _, r := range phrase {
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n >= 4
 }
 
 // Example is one labeled message for Learn: its subject and own words.
@@ -358,8 +384,10 @@ func Learn(examples []Example) *Weights {
 				}
 			}
 			// The gradient of the loss for class c is p[c] less 1 for
-			// the label; the explicit conversions keep the arithmetic
-			// from being fused, so every machine learns the same.
+			// the label. The explicit conversions keep the compiler from
+			// fusing the arithmetic; math.Exp may still round the last
+			// bit differently from one CPU to another, which the weights
+			// test allows for.
 			g := softmax(z)
 			g[x.y]--
 			for c := range g {
@@ -374,7 +402,9 @@ func Learn(examples []Example) *Weights {
 			}
 		}
 	}
-	w.index()
+	// A collision is reported when the weights file is read (the
+	// weights test reads it); learning goes on without it.
+	_ = w.index()
 	return w
 }
 
@@ -410,7 +440,7 @@ func (w *Weights) WriteTo(out io.Writer) (int64, error) {
 func ReadWeights(r io.Reader) (*Weights, error) {
 	w := &Weights{W: make(map[string][nClasses]float64)}
 	sc := bufio.NewScanner(r)
-	n := 0
+	n, biased := 0, false
 	for sc.Scan() {
 		n++
 		line := sc.Text()
@@ -424,21 +454,30 @@ func ReadWeights(r io.Reader) (*Weights, error) {
 		var v [nClasses]float64
 		for c := range v {
 			x, err := strconv.ParseFloat(f[c+1], 64)
-			if err != nil {
-				return nil, fmt.Errorf("weights line %d: %v", n, err)
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fmt.Errorf("weights line %d: %q is not a weight", n, f[c+1])
 			}
 			v[c] = x
 		}
-		if f[0] == "bias" {
-			w.Bias = v
-		} else {
+		_, seen := w.W[f[0]]
+		switch {
+		case f[0] == "bias" && biased, seen:
+			return nil, fmt.Errorf("weights line %d: %s again", n, f[0])
+		case f[0] == "bias":
+			w.Bias, biased = v, true
+		default:
 			w.W[f[0]] = v
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	w.index()
+	if !biased {
+		return nil, fmt.Errorf("weights: no bias line")
+	}
+	if err := w.index(); err != nil {
+		return nil, fmt.Errorf("weights: %v", err)
+	}
 	return w, nil
 }
 

@@ -44,6 +44,11 @@ func TestTheSecondReaderHearsTroubleNoCueKnows(t *testing.T) {
 		if len(learned) < 2 || !strings.HasPrefix(learned[0].Phrase, "complaint ") || learned[1].Weight <= 0 {
 			t.Errorf("%q: the evidence does not say what the second reader weighed: %v", text, r.Evidence)
 		}
+		for _, e := range learned[1:] {
+			if !telling(e.Phrase) {
+				t.Errorf("%q: the evidence shows %q, which tells the owner nothing", text, e.Phrase)
+			}
+		}
 	}
 }
 
@@ -104,9 +109,9 @@ func TestReconsiderMovesOnlyOnAClearOpinion(t *testing.T) {
 	}
 }
 
-// Learn learns what it is shown, the same each time, and the weights
-// survive being written and read back.
-func TestLearnIsRepeatableAndRoundTrips(t *testing.T) {
+// Learn learns what it is shown, and the weights survive being written
+// and read back.
+func TestLearnLearnsAndRoundTrips(t *testing.T) {
 	var exs []Example
 	for _, e := range []struct {
 		cat   core.Category
@@ -121,12 +126,10 @@ func TestLearnIsRepeatableAndRoundTrips(t *testing.T) {
 			exs = append(exs, Example{Text: s, Category: e.cat})
 		}
 	}
-	a, b := Learn(exs), Learn(exs)
-	var wa, wb bytes.Buffer
-	a.WriteTo(&wa)
-	b.WriteTo(&wb)
-	if wa.String() != wb.String() {
-		t.Fatal("two runs of Learn on the same examples learned different weights")
+	a := Learn(exs)
+	var wa bytes.Buffer
+	if _, err := a.WriteTo(&wa); err != nil {
+		t.Fatal(err)
 	}
 	back, err := ReadWeights(strings.NewReader(wa.String()))
 	if err != nil {
@@ -155,7 +158,15 @@ func TestLearnIsRepeatableAndRoundTrips(t *testing.T) {
 }
 
 func TestReadWeightsRejectsABrokenFile(t *testing.T) {
-	for _, bad := range []string{"bias\t1\t2\t3\n", "w:x\t1\t2\t3\tfour\n"} {
+	for _, bad := range []string{
+		"bias\t1\t2\t3\n",
+		"bias\t0\t0\t0\t0\nw:x\t1\t2\t3\tfour\n",
+		"bias\t0\t0\t0\t0\nw:x\t1\t2\t3\tNaN\n",
+		"bias\t0\t0\t0\t0\nw:x\t1\t2\t3\t+Inf\n",
+		"w:x\t1\t2\t3\t4\n",
+		"bias\t0\t0\t0\t0\nw:x\t1\t2\t3\t4\nw:x\t1\t2\t3\t4\n",
+		"bias\t0\t0\t0\t0\nbias\t0\t0\t0\t0\n",
+	} {
 		if _, err := ReadWeights(strings.NewReader(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
