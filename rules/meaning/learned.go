@@ -344,7 +344,7 @@ func Learn(examples []Example) *Weights {
 		}
 		var keys []string
 		seen := make(map[string]bool)
-		eachFeature(firstClauses(clausesOf(e.Subject, clip(e.Text, MaxText)), learnedText), func(kind, a, b, _ string) {
+		eachFeature(firstClauses(clausesOf(clip(e.Subject, maxSubject), clip(e.Text, MaxText)), learnedText), func(kind, a, b, _ string) {
 			if k := featureKey(kind, a, b); !seen[k] {
 				seen[k] = true
 				keys = append(keys, k)

@@ -108,7 +108,7 @@ func Read(in Input) Reading { return read(in, loadWeights()) }
 func read(in Input, w *Weights) Reading {
 	lexs := lexicons()
 	text := clip(in.Text, MaxText)
-	subject := clip(in.Subject, 1000)
+	subject := clip(in.Subject, maxSubject)
 	var r Reading
 	det := lang.Detect(subject + "\n" + text)
 	r.Language, r.Confident = det.Lang, det.Confident

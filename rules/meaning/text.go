@@ -11,6 +11,9 @@ import (
 // whatever the length of its body.
 const MaxText = 16 << 10
 
+// maxSubject is how much of a subject is read.
+const maxSubject = 1000
+
 // token is one word of a clause.
 type token struct {
 	fold  string // lower-cased, accents removed: what patterns match
