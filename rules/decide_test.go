@@ -19,6 +19,25 @@ func firstContact(t *testing.T, p *Policy, body string) Decision {
 	return decide(t, p, testMail(t, "Kim <kim@example.com>", "", "", body), nil)
 }
 
+// readAs is a first contact's words and the category they should be
+// read as.
+type readAs struct {
+	body string
+	want core.Category
+}
+
+// wantFirstContacts decides each body as a first contact and reports
+// every one read as another category.
+func wantFirstContacts(t *testing.T, p *Policy, cases []readAs) {
+	t.Helper()
+	for _, tt := range cases {
+		d := firstContact(t, p, tt.body)
+		if d.Category != tt.want {
+			t.Errorf("%q: %s (unsure %v), want %s; evidence %v", tt.body, d.Category, d.Unsure, tt.want, d.Evidence)
+		}
+	}
+}
+
 func testMail(t *testing.T, from, subject, headers, body string) *inbox.Message {
 	t.Helper()
 	raw := "From: " + from + "\r\nTo: shop@example.test\r\nSubject: " + subject + "\r\nMessage-ID: <m@example.com>\r\n" + headers +
@@ -274,10 +293,7 @@ func TestAnAnswerToTheShopsOrderMailIsAboutTheCustomersOrder(t *testing.T) {
 // shop's own work told paragraphs later is still a complaint.
 func TestBoughtElsewhereExplainsOnlyTheProblemBesideIt(t *testing.T) {
 	p := testPolicy(t, nil)
-	for _, tt := range []struct {
-		body string
-		want core.Category
-	}{
+	wantFirstContacts(t, p, []readAs{
 		{"My old frames were bought at another optician years ago.\n\nAnyway, I came to you for new lenses last week.\n\nYou fitted them on Monday.\n\n" +
 			"The new lenses you fitted are scratched and the left one is loose. Please sort this out.", core.Complaint},
 		{"Hello, I dropped my phone yesterday and the screen is cracked. Do you replace screens, and how much would it cost?", core.Inquiry},
@@ -288,12 +304,7 @@ func TestBoughtElsewhereExplainsOnlyTheProblemBesideIt(t *testing.T) {
 		// neutral acknowledgement, and the owner sees it.
 		{"Before you we went to the dealer's workshop: we waited three weeks for a part, the bill was twice the quote and nobody ever called back. " +
 			"With you the van was ready in two days, at the price you gave on the phone. Thank you!", core.Inquiry},
-	} {
-		d := firstContact(t, p, tt.body)
-		if d.Category != tt.want {
-			t.Errorf("%q: %s (unsure %v), want %s; evidence %v", tt.body, d.Category, d.Unsure, tt.want, d.Evidence)
-		}
-	}
+	})
 }
 
 // TestTroubleThatMakesANewCustomerAskIsNoComplaint: questions about a job
@@ -433,20 +444,12 @@ func TestTheOwnersCategoryTagCorrectsTheNewestReading(t *testing.T) {
 // still makes an inquiry.
 func TestSmallTalkIsNoQuestion(t *testing.T) {
 	p := testPolicy(t, nil)
-	for _, tt := range []struct {
-		body string
-		want core.Category
-	}{
+	wantFirstContacts(t, p, []readAs{
 		{"Hi Sam, how are you?\n\nJust a quick note to say thank you for the lovely flowers for my mum's birthday, she was thrilled.", core.Feedback},
 		{"Oi Rita, tudo bem?\n\nSó queria agradecer pelo bolo de ontem, estava maravilhoso.", core.Feedback},
 		{"Hallo Frau Berg, wie geht's?\n\nVielen Dank für die schnelle Reparatur, das Rad fährt wie neu.", core.Feedback},
 		{"Hi Sam, how are you? Do you deliver to Leeds?", core.Inquiry},
-	} {
-		d := firstContact(t, p, tt.body)
-		if d.Category != tt.want {
-			t.Errorf("%q: %s (unsure %v), want %s; evidence %v", tt.body, d.Category, d.Unsure, tt.want, d.Evidence)
-		}
-	}
+	})
 }
 
 // TestNeitherThanksNorApologyWhenTheWordsPullBothWays: praise beside words
