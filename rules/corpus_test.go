@@ -88,22 +88,32 @@ func (r reading) acceptable() bool {
 	return r.got == r.category || r.category == core.Purchase && r.got == core.Inquiry
 }
 
+// decideFile decides one corpus message as a first contact; ok is false,
+// and the test marked failed, when it does not parse.
+func decideFile(t *testing.T, p *Policy, file string) (m *inbox.Message, d Decision, ok bool) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err = inbox.ParseBytes(raw)
+	if err != nil {
+		t.Errorf("%s: %v", file, err)
+		return nil, d, false
+	}
+	d, err = p.Decide(m, Facts{At: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}, nobody{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, d, true
+}
+
 func readCorpus(t *testing.T, p *Policy, msgs []labeled) []reading {
 	var out []reading
-	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	for _, m := range msgs {
-		raw, err := os.ReadFile(m.file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg, err := inbox.ParseBytes(raw)
-		if err != nil {
-			t.Errorf("%s: %v", m.file, err)
+		_, d, ok := decideFile(t, p, m.file)
+		if !ok {
 			continue
-		}
-		d, err := p.Decide(msg, Facts{At: at}, nobody{})
-		if err != nil {
-			t.Fatal(err)
 		}
 		if d.Kind != core.KindCustomer && d.Kind != core.KindForward {
 			t.Errorf("%s: read as %s (%s), not a customer's message", m.file, d.Kind, d.Skip)

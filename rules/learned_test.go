@@ -7,9 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/followupd/followupd/inbox"
 	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/rules/meaning"
 )
@@ -29,20 +27,11 @@ const weightsPath = "meaning/learned/weights.tsv"
 // from: the subject and words Read is given for each.
 func examples(t *testing.T, p *Policy, msgs []labeled) []meaning.Example {
 	t.Helper()
-	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	var out []meaning.Example
 	for _, l := range msgs {
-		raw, err := os.ReadFile(l.file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := inbox.ParseBytes(raw)
-		if err != nil {
-			t.Fatalf("%s: %v", l.file, err)
-		}
-		d, err := p.Decide(m, Facts{At: at}, nobody{})
-		if err != nil {
-			t.Fatal(err)
+		m, d, ok := decideFile(t, p, l.file)
+		if !ok {
+			continue
 		}
 		subject, _ := splitSubject(d.Subject, d.Kind == core.KindCustomer && answers(m))
 		out = append(out, meaning.Example{Subject: subject, Text: d.Text, Category: l.category})
