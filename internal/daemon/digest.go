@@ -104,7 +104,7 @@ func evidenceSummary(js string) string {
 	}
 	var parts []string
 	for _, e := range ev {
-		if e.Signal == "learned" && e.Note != "" {
+		if e.Signal == meaning.SignalLearned && e.Note != "" {
 			parts = append(parts, fmt.Sprintf("%s %q (%s)", e.Signal, e.Phrase, e.Note))
 		}
 	}

@@ -28,6 +28,10 @@ import (
 // rating request from going out when it strongly disagrees, and settles a
 // thank-you note the cues left unsure (see reconsider).
 
+// SignalLearned is the signal of the second reader's evidence: its
+// verdict (with why it moved the reading, in Note) and its phrases.
+const SignalLearned = "learned"
+
 // learnedClasses are the readings the second reader tells apart, in the
 // order of the weights in learned/weights.tsv.
 var learnedClasses = [...]core.Category{core.Complaint, core.Inquiry, core.Purchase, core.Feedback}
@@ -289,9 +293,9 @@ func (o opinion) evidence(cat core.Category, note string) []Evidence {
 		}
 	}
 	sort.SliceStable(ws, func(i, j int) bool { return ws[i].w > ws[j].w })
-	ev := []Evidence{{Signal: "learned", Phrase: fmt.Sprintf("%s %.0f %%", cat, 100*o.of(cat)), Note: note}}
+	ev := []Evidence{{Signal: SignalLearned, Phrase: fmt.Sprintf("%s %.0f %%", cat, 100*o.of(cat)), Note: note}}
 	for i := 0; i < len(ws) && i < 3; i++ {
-		ev = append(ev, Evidence{Signal: "learned", Phrase: shorten(ws[i].phrase), Weight: round(ws[i].w)})
+		ev = append(ev, Evidence{Signal: SignalLearned, Phrase: shorten(ws[i].phrase), Weight: round(ws[i].w)})
 	}
 	return ev
 }
