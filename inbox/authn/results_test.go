@@ -1,0 +1,75 @@
+package authn_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/followupd/followupd/inbox"
+	"github.com/followupd/followupd/inbox/authn"
+)
+
+func header(t *testing.T, file string) *inbox.Message {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := inbox.ParseBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestStampsAreReadTopmostFirstInEachProvidersFormat(t *testing.T) {
+	tests := []struct {
+		file string
+		ids  []string
+		// the topmost stamp's results, method=value@domain
+		top []string
+	}{
+		{"gmail.eml", []string{"mx.google.com"}, []string{"dkim=pass@shop.example", "spf=pass@shop.example", "dmarc=pass@shop.example"}},
+		{"gmail_forged.eml", []string{"mx.google.com", "mx.google.com"}, []string{"spf=fail@spam.example", "dmarc=fail@shop.example"}},
+		{"m365_external.eml", []string{""}, []string{"spf=pass@gmail.com", "dkim=pass@gmail.com", "dmarc=pass@gmail.com", "compauth=pass@"}},
+		{"m365_internal.eml", []string{""}, []string{"dkim=none@none", "dmarc=none@owlery.example"}},
+		{"m365_spoofed.eml", []string{"", ""}, []string{"spf=fail@owlery.example", "dkim=none@none", "dmarc=fail@owlery.example", "compauth=fail@"}},
+		{"fastmail.eml", []string{"mx6.messagingengine.com"}, []string{"dkim=pass@shop.example", "dmarc=pass@shop.example", "iprev=pass@", "spf=pass@shop.example", "x-aligned-from=pass@", "x-tls=pass@"}},
+		{"postfix_opendmarc.eml", []string{"mx.example.test", "mx.example.test", "mx.example.test"}, []string{"dmarc=pass@shop.example"}},
+		{"postfix_submission.eml", nil, nil},
+		{"rspamd.eml", []string{"mail.example.test"}, []string{"dkim=pass@shop.example", "dmarc=pass@shop.example", "spf=pass@shop.example"}},
+	}
+	for _, tt := range tests {
+		stamps := authn.Stamps(header(t, tt.file).Header)
+		var ids, top []string
+		for _, s := range stamps {
+			ids = append(ids, s.ID)
+		}
+		if len(stamps) > 0 {
+			for _, r := range stamps[0].Results {
+				top = append(top, r.Method+"="+r.Value+"@"+r.Domain)
+			}
+		}
+		if !slices.Equal(ids, tt.ids) || !slices.Equal(top, tt.top) {
+			t.Errorf("%s: ids %q, topmost %q; want %q, %q", tt.file, ids, top, tt.ids, tt.top)
+		}
+	}
+}
+
+func TestExchangesOwnAuthAsIsTheTopmost(t *testing.T) {
+	for file, want := range map[string]string{"m365_internal.eml": "Internal", "m365_spoofed.eml": "Anonymous", "gmail.eml": ""} {
+		if got := authn.ExchangeAuthAs(header(t, file).Header); got != want {
+			t.Errorf("%s: AuthAs %q, want %q", file, got, want)
+		}
+	}
+}
+
+func TestACommentCannotAddAResult(t *testing.T) {
+	m := header(t, "gmail.eml")
+	m.Header.Add("Authentication-Results", `mx.google.com; spf=fail (evil; dmarc=pass header.from=shop.example) smtp.mailfrom=x@spam.example`)
+	got := authn.Stamps(m.Header)[0]
+	if len(got.Results) != 1 || got.Results[0].Method != "spf" || got.Results[0].Value != "fail" {
+		t.Errorf("results %+v, want spf=fail alone", got.Results)
+	}
+}
