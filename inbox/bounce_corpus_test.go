@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"github.com/followupd/followupd/internal/testserver"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,7 +14,7 @@ import (
 func TestBounceCorpus(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "bounces", "*.eml"))
 	if len(files) == 0 {
-		t.Skip("no shared corpus")
+		testserver.Unavailable(t, "no shared corpus at ../../shared/corpus")
 	}
 	for _, file := range files {
 		raw, err := os.ReadFile(file)
@@ -49,7 +50,7 @@ var recipientFieldRe = regexp.MustCompile(`(?m)^(?:final|original)-recipient:`)
 func TestBounceCorpusMalformedNotBounces(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "malformed", "*.eml"))
 	if len(files) == 0 {
-		t.Skip("no shared corpus")
+		testserver.Unavailable(t, "no shared corpus at ../../shared/corpus")
 	}
 	for _, file := range files {
 		raw, err := os.ReadFile(file)

@@ -3,6 +3,7 @@ package inbox
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/followupd/followupd/internal/testserver"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,7 @@ type corpusCase struct {
 func TestForwardCorpus(t *testing.T) {
 	fh, err := os.Open(filepath.Join(forwardCorpus, "expected.jsonl"))
 	if err != nil {
-		t.Skipf("no forward corpus: %v", err)
+		testserver.Unavailable(t, "no forward corpus: "+err.Error())
 	}
 	defer fh.Close()
 	var cases []corpusCase
@@ -49,7 +50,7 @@ func TestForwardCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(cases) == 0 {
-		t.Skip("empty forward corpus")
+		testserver.Unavailable(t, "empty forward corpus")
 	}
 
 	var addrOK, names, nameOK, subjects, subjectOK int

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"github.com/followupd/followupd/internal/testserver"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,7 +45,7 @@ func TestParseSharedCorpus(t *testing.T) {
 		files = append(files, fs...)
 	}
 	if len(files) == 0 {
-		t.Skip("no shared corpus")
+		testserver.Unavailable(t, "no shared corpus at ../../shared/corpus")
 	}
 	for _, file := range files {
 		raw, err := os.ReadFile(file)

@@ -23,6 +23,8 @@
 // which *testing.T satisfies.
 package testserver
 
+import "os"
+
 // TB is the part of testing.TB the helpers in this package use.
 type TB interface {
 	Helper()
@@ -31,4 +33,15 @@ type TB interface {
 	Logf(format string, args ...any)
 	Fatalf(format string, args ...any)
 	Skip(args ...any)
+}
+
+// Unavailable skips a test that lacks what it needs (a server, a corpus)
+// when run by hand, and fails it when the CI environment variable is
+// set: a suite must not pass in CI by not running.
+func Unavailable(t TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s (CI is set: the test must run)", why)
+	}
+	t.Skip(why)
 }

@@ -132,11 +132,11 @@ func (d *Dovecot) resetInbox() error {
 
 // NeedDovecot starts a Dovecot for a test in t.TempDir() with user
 // "shop@example.test", password "secret", and stops it at cleanup. It
-// skips the test when Dovecot is not installed.
+// skips the test when Dovecot is not installed, or fails it in CI.
 func NeedDovecot(t TB) *Dovecot {
 	t.Helper()
 	if !DovecotAvailable() {
-		t.Skip("dovecot is not installed")
+		Unavailable(t, "dovecot is not installed")
 	}
 	d, err := StartDovecot(t.TempDir(), "shop@example.test", "secret")
 	if err != nil {
