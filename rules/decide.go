@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/inbox"
+	"github.com/followupd/followupd/inbox/authn"
 	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/rules/meaning"
 )
@@ -27,6 +28,12 @@ type Facts struct {
 	At time.Time
 	// Reading is the message as Read read it ahead, if it was.
 	Reading *Reading
+	// DKIM are the message's DKIM signatures, verified by the caller
+	// when the Reading asked for them (WantsDKIM); nil if not.
+	DKIM []authn.Signature
+	// Approved says how the owner approved mail from their address that
+	// could not be verified (followupd approve); "" if they did not.
+	Approved string
 }
 
 // Known is what the store knows, as Decide asks for it.
@@ -67,8 +74,13 @@ type Decision struct {
 	// Skip says why nothing may answer the message; "" if it may be.
 	Skip string
 	// Review: kept for the owner to look at (a forward whose customer
-	// could not be found).
+	// could not be found, unverified owner mail).
 	Review bool
+	// Owner is how mail from the owner's address was verified; nil for
+	// other mail. Unverified mail that would act is of kind
+	// KindUnverified, and Would says what it would be.
+	Owner *Verification
+	Would core.Kind
 
 	// Acts say what the message does to each customer it names, in order.
 	Acts []Act
@@ -160,6 +172,8 @@ func (p *Policy) Read(m *inbox.Message) *Reading {
 	}
 	if p.isOwner(from) || p.anyForwarder && inbox.AutoReason(m) == "" && forwardedByOther(m) {
 		p.readOwner(r)
+		v := p.trust.verifyByHeaders(m, from)
+		r.d.Owner = &v
 		return r
 	}
 	if why := inbox.AutoReason(m); why != "" {
@@ -176,6 +190,24 @@ func (p *Policy) Read(m *inbox.Message) *Reading {
 	return r
 }
 
+// ownerActs reports mail from the owner's address that would act: a
+// forward, a reply to customers or a command.
+func (r *Reading) ownerActs() bool {
+	switch r.d.Kind {
+	case core.KindForward, core.KindOwnerReply, core.KindOwnerCommand:
+		return r.d.Owner != nil
+	}
+	return false
+}
+
+// WantsDKIM reports that the message's DKIM signatures may verify it:
+// mail from the owner's address that would act, not verified by the
+// headers of the shop's own server, and signed. The caller verifies the
+// signatures against DNS and passes them to Decide (Facts.DKIM).
+func (r *Reading) WantsDKIM() bool {
+	return r != nil && r.ownerActs() && !r.d.Owner.Verified && authn.Count(r.msg.Header, "DKIM-Signature") > 0
+}
+
 // Decide decides what message m means and does: f.Reading if it was read
 // ahead (by Read), else read now, completed with what the store knows.
 // Errors come only from k.
@@ -186,6 +218,29 @@ func (p *Policy) Decide(m *inbox.Message, f Facts, k Known) (Decision, error) {
 	}
 	d := r.d
 	d.Tags = slices.Clone(d.Tags)
+	if r.ownerActs() && !d.Owner.Verified {
+		v := *d.Owner
+		switch {
+		case f.Approved != "":
+			v.Verified, v.By, v.Why = true, f.Approved, ""
+		case len(f.DKIM) > 0:
+			if ok, how := verifyByDKIM(m, m.From.Key(), f.DKIM, f.At); ok {
+				v.Verified, v.By, v.Why = true, how, ""
+			} else {
+				v.Why += "; " + how
+			}
+		case !r.WantsDKIM():
+			v.Why += "; no DKIM signature"
+		default:
+			v.Why += "; its DKIM signature was not checked"
+		}
+		d.Owner = &v
+		if !v.Verified {
+			d.Would, d.Kind, d.Review = d.Kind, core.KindUnverified, true
+			d.Skip = "unverified owner mail (" + string(d.Would) + "): " + v.Why
+			return d, nil
+		}
+	}
 	if f.Unsubscribe != "" {
 		d = Decision{Subject: m.Subject, Date: m.Date, ThreadID: m.MessageID, Kind: core.KindOptOut, Skip: "unsubscribe request"}
 		d.Acts = []Act{{Customer: inbox.Address{Email: f.Unsubscribe}, OptOut: "List-Unsubscribe"}}

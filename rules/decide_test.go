@@ -49,6 +49,13 @@ func testMail(t *testing.T, from, subject, headers, body string) *inbox.Message 
 	return m
 }
 
+// ownerMail is mail from the owner, stamped as the shop's receiving server
+// (mx.shop.test, the testPolicy's authserv-id) stamps it.
+func ownerMail(t *testing.T, subject, headers, body string) *inbox.Message {
+	t.Helper()
+	return testMail(t, "Pam <owner@example.test>", subject, "Authentication-Results: mx.shop.test; dmarc=pass header.from=example.test\r\n"+headers, body)
+}
+
 func step(after time.Duration, template string, to core.Recipient, when ...core.Condition) config.Step {
 	return config.Step{After: config.Duration{Duration: after}, Template: template, To: to, When: when}
 }
@@ -71,6 +78,7 @@ func testPolicy(t *testing.T, change func(*config.Config)) *Policy {
 	cfg.IMAP.Username = "shop@example.test"
 	cfg.SMTP.From = "Pam <shop@example.test>"
 	cfg.Sequences = defaultSequences()
+	cfg.Trust.IDs = []string{"mx.shop.test"}
 	if change != nil {
 		change(cfg)
 	}
@@ -163,7 +171,7 @@ func TestOwnersRulesComeFirstThenTheBuiltInReading(t *testing.T) {
 
 func TestOwnerTagsWinOverRulesAndMachinesAreNeverCustomers(t *testing.T) {
 	p := testPolicy(t, nil)
-	fwd := testMail(t, "Pam <owner@example.test>", "Fwd: Thanks for the great service #complaint", "",
+	fwd := ownerMail(t, "Fwd: Thanks for the great service #complaint", "",
 		"See below\n\n---------- Forwarded message ---------\nFrom: Gil <gil@example.fr>\nDate: Mon, 2 Mar 2026 at 09:12\nSubject: Thanks for the great service\nTo: Pam <owner@example.test>\n\nGreat service, thanks!")
 	d := decide(t, p, fwd, nil)
 	if d.Kind != core.KindForward || d.Customer.Key() != "gil@example.fr" || d.Category != core.Complaint || d.Rule != "owner tag #complaint" {
@@ -188,7 +196,7 @@ func TestOwnerTagsWinOverRulesAndMachinesAreNeverCustomers(t *testing.T) {
 func TestEveryOwnerTagActsOnTheForwardedCustomer(t *testing.T) {
 	p := testPolicy(t, nil)
 	forward := func(note string) *inbox.Message {
-		return testMail(t, "Pam <owner@example.test>", "Fwd: A question", "",
+		return ownerMail(t, "Fwd: A question", "",
 			note+"\n\n---------- Forwarded message ---------\nFrom: Gil <gil@example.fr>\nDate: Mon, 2 Mar 2026 at 09:12\nSubject: A question\nTo: Pam <owner@example.test>\n\nDo you have helmets?")
 	}
 	for _, tt := range []struct {
@@ -420,7 +428,7 @@ func TestTheOwnersCategoryTagCorrectsTheNewestReading(t *testing.T) {
 		latest: map[int64]*core.Contact{7: {Message: core.Thread{ID: 30, Subject: "My parcel", Category: core.Inquiry},
 			Trigger: "m:30", Seq: 30, Sent: []string{"thank-you"}}},
 	}
-	d := decide(t, p, testMail(t, "Pam <owner@example.test>", "digest", "", "#complaint ana@example.com"), k)
+	d := decide(t, p, ownerMail(t, "digest", "", "#complaint ana@example.com"), k)
 	if d.Kind != core.KindOwnerCommand || len(d.Acts) != 1 {
 		t.Fatalf("kind %s, %d acts", d.Kind, len(d.Acts))
 	}
@@ -433,7 +441,7 @@ func TestTheOwnersCategoryTagCorrectsTheNewestReading(t *testing.T) {
 	}
 	// Read again as a purchase: the thank-you already went; only the
 	// feedback request is new.
-	d = decide(t, p, testMail(t, "Pam <owner@example.test>", "", "", "#purchase ana@example.com"), k)
+	d = decide(t, p, ownerMail(t, "", "", "#purchase ana@example.com"), k)
 	if r := d.Acts[0].Reclassify; templates(r.Plan) != "feedback-request" || !d.Acts[0].Purchase {
 		t.Errorf("purchase plan %q, purchase counted %v", templates(r.Plan), d.Acts[0].Purchase)
 	}

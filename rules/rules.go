@@ -34,6 +34,7 @@ type Policy struct {
 	sequences    []config.Sequence
 	limits       Limits
 	lang         core.Lang // the owner's language
+	trust        trust     // how owner mail is verified
 	asks         func(template string) core.Asks
 }
 
@@ -59,6 +60,7 @@ func New(cfg *config.Config, asks TemplateAsks) (*Policy, error) {
 		sequences: cfg.Sequences,
 		lang:      b.Language,
 		asks:      asks,
+		trust:     newTrust(cfg.Trust),
 		limits: Limits{Windows: b.SendWindows, Loc: b.Location, Holidays: b.HolidaySet,
 			MinGap: b.MinGap.Duration, DailyCap: b.DailyCap, MaxLate: b.MaxLate.Duration},
 	}
@@ -86,7 +88,7 @@ func New(cfg *config.Config, asks TemplateAsks) (*Policy, error) {
 // built-in reading, no owner rules or sequences, and a forward from
 // anyone read as the owner's.
 func BuiltIn() *Policy {
-	return &Policy{anyForwarder: true, builtIn: true, lang: core.English, limits: Limits{Loc: time.UTC}}
+	return &Policy{anyForwarder: true, builtIn: true, lang: core.English, limits: Limits{Loc: time.UTC}, trust: trust{none: true}}
 }
 
 // Limits returns the sending limits.

@@ -88,6 +88,9 @@ type Digest struct {
 	Expiring     []DigestPromise // promises about to expire
 	Feedback     []DigestFeedback
 	Unattributed []DigestMessage // forwards whose customer could not be found
+	// Unverified lists mail from the owner's address that could not be
+	// verified as the owner's: it did nothing; followupd approve ID applies it.
+	Unverified []DigestMessage
 	// Unsure lists first contacts read with doubt: answered with the
 	// neutral acknowledgement, shown here with the evidence so one tag
 	// settles them. Unanswered lists first contacts that got nothing (no
@@ -103,7 +106,7 @@ type Digest struct {
 // A nil digest is empty.
 func (d *Digest) Empty() bool {
 	return d == nil || len(d.NewCustomers)+len(d.OpenCases)+len(d.Expiring)+len(d.Feedback)+
-		len(d.Unattributed)+len(d.Unsure)+len(d.Unanswered)+len(d.Failed)+len(d.InDoubt)+len(d.Tomorrow) == 0
+		len(d.Unattributed)+len(d.Unverified)+len(d.Unsure)+len(d.Unanswered)+len(d.Failed)+len(d.InDoubt)+len(d.Tomorrow) == 0
 }
 
 // DigestCustomer is a customer who wrote for the first time.
@@ -139,9 +142,11 @@ type DigestFeedback struct {
 
 // DigestMessage is a forwarded message whose customer could not be found.
 type DigestMessage struct {
+	ID            int64 // its number in followupd review
 	Subject, From string
 	Received      time.Time
 	UID           uint32
+	Why           string // why it is kept for the owner
 }
 
 // DigestReading is a customer's message as followupd read it: what it

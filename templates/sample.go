@@ -37,6 +37,8 @@ func Sample() Data {
 			Feedback: []DigestFeedback{{Customer: "Bo Chen", Email: "bo@example.org", Rating: 4,
 				Text: "Quick service, the wheel runs true again.", Received: now.Add(-20 * time.Hour)}},
 			Unattributed: []DigestMessage{{Subject: "Fwd: invoice question", From: "Pam <owner@example.com>", Received: now.Add(-5 * time.Hour), UID: 317}},
+			Unverified: []DigestMessage{{ID: 412, Subject: "#resolved dana@example.com", From: "owner@example.com", Received: now.Add(-2 * time.Hour), UID: 318,
+				Why: "Authentication-Results from mx.example.com: dmarc=fail"}},
 			Unsure: []DigestReading{{Customer: "Gus Moe", Email: "gus@example.org", Subject: "The saddle", Category: core.Inquiry,
 				Evidence: `fault "loose" +1.2; question "is that normal?" +1.0`, Received: now.Add(-7 * time.Hour)}},
 			Unanswered: []DigestReading{{Customer: "Hal Ito", Email: "hal@example.net", Subject: "Hello", Category: core.Other,

@@ -526,6 +526,7 @@ func TestDigestShowsOnlyWhatHappened(t *testing.T) {
 		"could not be sent":         func(d *Digest) { d.Failed = nil },
 		"Maybe sent":                func(d *Digest) { d.InDoubt = nil },
 		"couldn't match":            func(d *Digest) { d.Unattributed = nil },
+		"could not verify as yours": func(d *Digest) { d.Unverified = nil },
 		"What customers told you":   func(d *Digest) { d.Feedback = nil },
 		"New customers":             func(d *Digest) { d.NewCustomers = nil },
 		"Planned for tomorrow":      func(d *Digest) { d.Tomorrow = nil },

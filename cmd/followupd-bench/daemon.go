@@ -78,6 +78,9 @@ sent_mailbox = "Sent"
 [store]
 path = "followupd.db"
 
+[trust]
+authserv_ids = ["mx.bench.example.test"]
+
 [digest]
 time = ""
 

@@ -126,6 +126,8 @@ func (g *gen) next() []byte {
 			b, g.letter(first, 1+g.r.IntN(3)), b, b64(att), b)))
 	case k < 86: // the owner forwards a customer's mail
 		h.set("From", "Pam <owner@example.test>")
+		// As the shop's receiving server stamps the owner's mail.
+		h.add("Authentication-Results", "mx.bench.example.test; dkim=pass header.d=example.test; dmarc=pass header.from=example.test")
 		h.add("Subject", "Fwd: "+product)
 		h.add("Content-Type", "text/plain; charset=utf-8")
 		return h.body(crlf(fmt.Sprintf("Can you follow up on this one?\n\n---------- Forwarded message ---------\nFrom: %s <%s>\nDate: Mon, 2 Mar 2026 at 08:12\nSubject: %s\nTo: <owner@example.test>\n\n%s",

@@ -307,6 +307,8 @@ password = "x"
 address = "127.0.0.1:2"
 security = "none"
 from = "Pam <shop@example.test>"
+[trust]
+authserv_ids = ["mx.example.test"]
 `+newContactSequence)
 
 	for _, mode := range []struct {

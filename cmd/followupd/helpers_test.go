@@ -181,7 +181,7 @@ func newMailEnv(t *testing.T, imapPass string) *mailEnv {
 func newDovecotEnv(t *testing.T, imapPass string) *mailEnv {
 	t.Helper()
 	if !testserver.DovecotAvailable() {
-		t.Skip("dovecot is not installed")
+		testserver.Unavailable(t, "dovecot is not installed")
 	}
 	d, err := testserver.StartDovecot(t.TempDir(), "shop@example.test", imapPass)
 	if err != nil {
@@ -258,6 +258,7 @@ type cfg struct {
 	imap      string // extra lines in [imap]; default idle_refresh and timeout
 	smtp      string // extra lines in [smtp]
 	tables    string // extra tables after [store]
+	trust     string // extra lines in [trust]
 	sequences string // the [[sequence]] tables; default thank-you then check-in
 }
 
@@ -303,8 +304,12 @@ from = "Pam at Acme Bikes <shop@example.test>"
 [store]
 path = "followupd.db"
 
+[trust]
+authserv_ids = ["mx.example.test"]
 %s
-%s`, c.business, e.imapAddr, c.imap, e.smtp.Addr(), c.smtp, c.tables, c.sequences)
+
+%s
+%s`, c.business, e.imapAddr, c.imap, e.smtp.Addr(), c.smtp, c.trust, c.tables, c.sequences)
 	path := filepath.Join(e.dir, "followupd.toml")
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
 		e.t.Fatal(err)

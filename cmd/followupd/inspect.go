@@ -99,6 +99,16 @@ func cmdPlan(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		for _, e := range p.Evidence {
 			fmt.Fprintf(stdout, "  evidence: %s\n", e)
 		}
+		if v := p.Owner; v != nil {
+			if v.Verified {
+				fmt.Fprintf(stdout, "  owner mail, verified: %s\n", v.By)
+			} else {
+				fmt.Fprintf(stdout, "  owner mail, NOT verified (it would be %s): %s\n", p.Would, v.Why)
+			}
+			if len(v.IDs) > 0 {
+				fmt.Fprintf(stdout, "  Authentication-Results ids, topmost first: %s\n", strings.Join(v.IDs, ", "))
+			}
+		}
 		switch {
 		case p.Error != "":
 			fmt.Fprintf(stdout, "  error: %s\n", p.Error)

@@ -39,6 +39,8 @@ var commands = map[string]command{
 	"cancel":     {"cancel a pending follow-up: followupd cancel ID", cmdCancel},
 	"retry":      {"send a failed or in-doubt follow-up again: followupd retry ID", cmdRetry},
 	"digest":     {"print today's owner digest", cmdDigest},
+	"review":     {"mail kept for the owner: unverified owner mail, forwards whose customer was not found [-json]", cmdReview},
+	"approve":    {"apply unverified owner mail as the owner's: followupd approve ID", cmdApprove},
 	"preview":    {"render a template's variants: followupd preview [-to EMAIL] TEMPLATE", cmdPreview},
 }
 

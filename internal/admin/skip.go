@@ -5,23 +5,24 @@ import "strings"
 // The skip labels: the only values followupd_messages_skipped_total's
 // reason label takes.
 const (
-	SkipAutoReply  = "auto-reply"  // automatic mail: Auto-Submitted, out-of-office, no-reply senders
-	SkipList       = "list"        // mailing-list mail: List-Id, List-Unsubscribe, list robots
-	SkipBulk       = "bulk"        // Precedence: bulk or junk, newsletters
-	SkipBounce     = "bounce"      // delivery reports, MAILER-DAEMON, null Return-Path
-	SkipOwnAddress = "own-address" // sent by followupd's own address
-	SkipOwner      = "owner"       // written by the owner
-	SkipNoSender   = "no-sender"   // no usable sender address
-	SkipMalformed  = "malformed"   // the message could not be parsed
-	SkipDuplicate  = "duplicate"   // already recorded (same Message-ID or content)
-	SkipOptOut     = "opt-out"     // the sender opted out
-	SkipOther      = "other"       // anything else
+	SkipAutoReply  = "auto-reply"       // automatic mail: Auto-Submitted, out-of-office, no-reply senders
+	SkipList       = "list"             // mailing-list mail: List-Id, List-Unsubscribe, list robots
+	SkipBulk       = "bulk"             // Precedence: bulk or junk, newsletters
+	SkipBounce     = "bounce"           // delivery reports, MAILER-DAEMON, null Return-Path
+	SkipOwnAddress = "own-address"      // sent by followupd's own address
+	SkipOwner      = "owner"            // written by the owner
+	SkipUnverified = "unverified-owner" // from the owner's address, not verified as the owner's
+	SkipNoSender   = "no-sender"        // no usable sender address
+	SkipMalformed  = "malformed"        // the message could not be parsed
+	SkipDuplicate  = "duplicate"        // already recorded (same Message-ID or content)
+	SkipOptOut     = "opt-out"          // the sender opted out
+	SkipOther      = "other"            // anything else
 )
 
 // SkipLabels returns every value SkipLabel can return, in a fixed order.
 func SkipLabels() []string {
 	return []string{SkipAutoReply, SkipList, SkipBulk, SkipBounce, SkipOwnAddress,
-		SkipOwner, SkipNoSender, SkipMalformed, SkipDuplicate, SkipOptOut, SkipOther}
+		SkipOwner, SkipUnverified, SkipNoSender, SkipMalformed, SkipDuplicate, SkipOptOut, SkipOther}
 }
 
 // skipMatchers map words found in a free-form reason to a label. Order
@@ -33,6 +34,7 @@ var skipMatchers = []struct {
 	label string
 	words []string
 }{
+	{SkipUnverified, []string{"unverified owner"}},
 	{SkipNoSender, []string{"no sender", "no from", "missing sender", "without sender", "empty sender"}},
 	{SkipOwnAddress, []string{"own address", "followupd's own", "from followupd", "from ourselves", "from self"}},
 	{SkipDuplicate, []string{"duplicate", "already seen", "already recorded", "already ingested", "seen before"}},

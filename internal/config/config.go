@@ -41,6 +41,7 @@ type Config struct {
 	// Rules classify customer mail, in order; the first match wins.
 	Rules    []Rule   `toml:"rule"`
 	Classify Classify `toml:"classify"`
+	Trust    Trust    `toml:"trust"`
 }
 
 // Business describes the business and its owner.
@@ -209,6 +210,39 @@ type Digest struct {
 	To string `toml:"to"`
 }
 
+// Trust says how mail that claims to come from the owner is verified.
+type Trust struct {
+	// AuthservIDs are the authserv-ids of the Authentication-Results
+	// fields the shop's own receiving server writes ("mx.google.com",
+	// "*.messagingengine.com"); "microsoft365" names Exchange Online,
+	// whose fields carry none. Empty: known from imap.address for Gmail,
+	// Microsoft 365 and Fastmail (see IDs), else none.
+	AuthservIDs []string `toml:"authserv_ids"`
+	// Owner is "verified" (the default: owner mail acts only when its
+	// Authentication-Results or DKIM signature prove it the owner's) or
+	// "from-header" (the From header is believed, as before; for servers
+	// that can do neither).
+	Owner string `toml:"owner"`
+	// DNSResolver is the DNS server ("host:port") asked for DKIM keys;
+	// "" is the system's resolver.
+	DNSResolver string `toml:"dns_resolver"`
+
+	// IDs are the authserv-ids in effect: AuthservIDs, else those of the
+	// provider imap.address names; IDsFrom says which ("" when none).
+	IDs     []string `toml:"-"`
+	IDsFrom string   `toml:"-"`
+}
+
+// The values of Trust.Owner.
+const (
+	OwnerVerified   = "verified"
+	OwnerFromHeader = "from-header"
+)
+
+// Microsoft365 is the authserv-id that stands for Exchange Online, whose
+// Authentication-Results fields name no authserv-id.
+const Microsoft365 = "microsoft365"
+
 // Classify says how rules apply.
 type Classify struct {
 	// Defaults adds the built-in rules (complaint, purchase, feedback and
@@ -295,5 +329,6 @@ func Default() *Config {
 		},
 		Store:  Store{Path: "followupd.db"},
 		Digest: Digest{Time: "18:00"},
+		Trust:  Trust{Owner: OwnerVerified},
 	}
 }

@@ -40,6 +40,7 @@ func validate(ps *problems, cfg *Config) {
 			ps.add("admin.listen", "%q is not host:port (e.g. \"127.0.0.1:9464\")", cfg.Admin.Listen)
 		}
 	}
+	validateTrust(ps, &cfg.Trust, cfg.IMAP.Address)
 	for i := range cfg.Rules {
 		validateRule(ps, indexKey("rule", i), &cfg.Rules[i], i)
 	}

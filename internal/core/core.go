@@ -21,11 +21,15 @@ const (
 	KindOwnerCommand Kind = "owner-command" // the owner's tags naming customers: "#resolved ana@example.com"
 	KindUnattributed Kind = "unattributed"  // an owner forward whose customer could not be found
 	KindOwner        Kind = "owner"         // other mail from the owner
-	KindBounce       Kind = "bounce"        // a delivery failure report
-	KindAuto         Kind = "auto"          // written by a machine, or must not be answered
-	KindSelf         Kind = "self"          // sent by followupd's own address
-	KindMalformed    Kind = "malformed"     // could not be parsed or recorded; left in the mailbox
-	KindOptOut       Kind = "optout"        // a List-Unsubscribe request
+	// KindUnverified is mail from the owner's address that would act (a
+	// forward, a reply, a command) but is not proven the owner's: it acts
+	// on nothing until the owner approves it.
+	KindUnverified Kind = "unverified-owner"
+	KindBounce     Kind = "bounce"    // a delivery failure report
+	KindAuto       Kind = "auto"      // written by a machine, or must not be answered
+	KindSelf       Kind = "self"      // sent by followupd's own address
+	KindMalformed  Kind = "malformed" // could not be parsed or recorded; left in the mailbox
+	KindOptOut     Kind = "optout"    // a List-Unsubscribe request
 )
 
 // Category is what a customer's message means.

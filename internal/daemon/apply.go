@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/followupd/followupd/internal/admin"
 	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/rules"
@@ -56,6 +57,13 @@ func (in *ingest) apply(dec rules.Decision) error {
 	}
 	if len(dec.Acts) == 0 {
 		switch {
+		case dec.Kind == core.KindUnverified:
+			if err := in.tx.Hold(id, in.f.Raw); err != nil {
+				return err
+			}
+			in.note("unverified owner mail: it acts on nothing until the owner approves it (followupd approve)",
+				"message", id, "from", rec.From, "subject", rec.Subject, "would_be", dec.Would, "reason", dec.Owner.Why)
+			in.d.metrics.Skipped(admin.SkipUnverified)
 		case dec.Review:
 			in.note("forward kept for the owner's review: its original sender could not be found", "from", rec.From, "subject", rec.Subject)
 		default:
@@ -73,6 +81,9 @@ func (in *ingest) apply(dec rules.Decision) error {
 	}
 	if len(dec.Tags) > 0 {
 		attrs = append(attrs, "tags", strings.Join(dec.Tags, " "))
+	}
+	if dec.Owner != nil {
+		attrs = append(attrs, "owner_verified_by", dec.Owner.By)
 	}
 	for i, a := range dec.Acts {
 		if err := in.act(dec, a, custs[i], id, attrs); err != nil {

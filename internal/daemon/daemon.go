@@ -103,6 +103,7 @@ func Prepare(cfg *config.Config) (*Prepared, error) {
 		return nil, err
 	}
 	lv := &Prepared{cfg: cfg, tmpl: tmpl, policy: p, from: from}
+	lv.warnings = append(lv.warnings, trustWarnings(cfg)...)
 	for i, s := range cfg.Sequences {
 		for j, st := range s.Steps {
 			if st.Asks == core.AsksNothing && tmpl.Asks(st.Template) == core.AsksNothing && rules.NamedLikeFeedback(st.Template) {
@@ -113,6 +114,21 @@ func Prepare(cfg *config.Config) (*Prepared, error) {
 		}
 	}
 	return lv, nil
+}
+
+// trustWarnings says what is weak in how owner mail is verified.
+func trustWarnings(cfg *config.Config) []string {
+	t := cfg.Trust
+	switch {
+	case t.Owner == config.OwnerFromHeader:
+		return []string{fmt.Sprintf("%s: OWNER MAIL IS NOT VERIFIED: anyone who writes %s in a From header can forward mail, tag customers "+
+			"(#resolved, #stop, #vip) and make the shop write to any address; set [trust] owner = \"verified\" and authserv_ids",
+			cfg.Where("trust.owner"), cfg.Business.OwnerEmail)}
+	case len(t.IDs) == 0:
+		return []string{fmt.Sprintf("%s: no authserv_ids: owner mail is verified only by its own DKIM signature, and unsigned owner mail waits for "+
+			"followupd approve; `followupd inspect` on a mail of yours prints the Authentication-Results ids your server writes", cfg.Where("trust.authserv_ids"))}
+	}
+	return nil
 }
 
 // Warnings returns what `followupd check` and a start or reload should

@@ -58,7 +58,12 @@ func BuildDigest(ctx context.Context, st *store.Store, cfg *config.Config, now, 
 		return nil, err
 	}
 	for _, m := range review {
-		dg.Unattributed = append(dg.Unattributed, templates.DigestMessage{Subject: m.Subject, From: m.From, Received: m.Ingested, UID: m.UID})
+		dm := templates.DigestMessage{ID: m.ID, Subject: m.Subject, From: m.From, Received: m.Ingested, UID: m.UID, Why: m.SkipReason}
+		if m.Kind == core.KindUnverified {
+			dg.Unverified = append(dg.Unverified, dm)
+		} else {
+			dg.Unattributed = append(dg.Unattributed, dm)
+		}
 	}
 	attention, err := st.AttentionSince(ctx, since, digestLimit)
 	if err != nil {

@@ -138,7 +138,7 @@ func TestOwnerBccReplyMeansNoReminder(t *testing.T) {
 	h.append(customerMail("Dana Reyes <dana@example.com>", "Broken bell", "c1@example.com", "The bell is broken. Disappointed."))
 	h.waitFor("owner@example.test", "Broken bell")
 	// The owner answers Dana and Bccs the shop address.
-	h.append([]byte(strings.ReplaceAll(`From: Pam <owner@example.test>
+	h.append(stamped([]byte(strings.ReplaceAll(`From: Pam <owner@example.test>
 To: Dana Reyes <dana@example.com>
 Bcc: shop@example.test
 Subject: Re: Broken bell
@@ -148,7 +148,7 @@ Content-Type: text/plain; charset=utf-8
 
 Dana, so sorry. A new bell is on its way today.
 Pam
-`, "\n", "\r\n")))
+`, "\n", "\r\n"))))
 	h.waitStats(r.d, "the reminder skipped", func(st store.Stats) bool { return st.Followups[core.Skipped] == 1 })
 	if n := h.sentTo("owner@example.test"); n != 1 {
 		t.Errorf("the owner got %d emails, want only the alert:\n%s", n, h.summary())
@@ -208,7 +208,7 @@ func TestAnswerToTheOwnersReplyIsAConversationNotANewContact(t *testing.T) {
 	r.waitConnected(t)
 	h.append(customerMail("Ana <ana@example.com>", "Do you fix e-bikes?", "a1@example.com", "Do you repair e-bikes?"))
 	h.waitFor("ana@example.com", "[thank-you]")
-	h.append([]byte(strings.ReplaceAll(`From: Pam <owner@example.test>
+	h.append(stamped([]byte(strings.ReplaceAll(`From: Pam <owner@example.test>
 To: Ana <ana@example.com>
 Bcc: shop@example.test
 Subject: Re: Do you fix e-bikes?
@@ -217,7 +217,7 @@ In-Reply-To: <a1@example.com>
 Content-Type: text/plain; charset=utf-8
 
 Yes, bring it on Tuesday.
-`, "\n", "\r\n")))
+`, "\n", "\r\n"))))
 	h.waitStats(r.d, "the owner's reply", func(st store.Stats) bool { return st.Messages == 2 })
 	reply := strings.Replace(string(customerMail("Ana <ana@example.com>", "Re: Do you fix e-bikes?", "a2@example.com",
 		"Great, do you open at 9?")), "MIME-Version", "In-Reply-To: <o1@example.test>\r\nMIME-Version", 1)

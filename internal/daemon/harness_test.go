@@ -111,6 +111,9 @@ from = "Pam at Acme Bikes <shop@example.test>"
 [store]
 path = "followupd.db"
 
+[trust]
+authserv_ids = ["mx.shop.test"]
+
 %s
 %s`, h.extraBusiness, h.imap.Addr(), h.smtp.Addr(), h.extraConfig, sequences)
 	path := filepath.Join(h.dir, "followupd.toml")
@@ -122,6 +125,12 @@ path = "followupd.db"
 		h.t.Fatalf("test config: %v", err)
 	}
 	return cfg
+}
+
+// stamped is raw as the shop's receiving server (mx.shop.test) delivers
+// the owner's mail: with its Authentication-Results on top, DMARC passed.
+func stamped(raw []byte) []byte {
+	return append([]byte("Authentication-Results: mx.shop.test; dkim=pass header.d=example.test; dmarc=pass header.from=example.test\r\n"), raw...)
 }
 
 // running is a daemon started by a test.

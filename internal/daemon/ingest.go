@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/followupd/followupd/inbox"
+	"github.com/followupd/followupd/inbox/authn"
 	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 	"github.com/followupd/followupd/rules"
@@ -40,8 +41,7 @@ func (s *sink) Deliver(ctx context.Context, mailbox string, cp inbox.Checkpoint,
 	d := (*Daemon)(s)
 	now := d.clock.Now().UTC()
 	// One policy for the whole batch, even if a reload lands meanwhile.
-	p := d.policy()
-	ps := parseAll(msgs, p)
+	ps := parseAll(ctx, msgs, d.cur.Load())
 	notes, err := d.deliver(ctx, mailbox, cp, msgs, ps, now)
 	if err != nil && ctx.Err() == nil && len(msgs) > 1 {
 		// One message may be what fails: take them one by one, so the
@@ -87,6 +87,7 @@ type parsedMsg struct {
 	err     error
 	policy  *rules.Policy
 	reading *rules.Reading
+	dkim    []authn.Signature // verified when the reading asked
 }
 
 // parseAll parses and reads msgs on up to GOMAXPROCS goroutines. Parsing
@@ -94,7 +95,9 @@ type parsedMsg struct {
 // recording a message and need no store, so they run on every core while
 // the batch waits, and outside the transaction, which then holds the
 // store's one connection (shared with the dispatchers) for less time.
-func parseAll(msgs []inbox.Fetched, p *rules.Policy) []parsedMsg {
+// Owner mail that only its DKIM signature can verify is verified here
+// too, against DNS, for the same reason.
+func parseAll(ctx context.Context, msgs []inbox.Fetched, lv *Prepared) []parsedMsg {
 	out := make([]parsedMsg, len(msgs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -105,15 +108,26 @@ func parseAll(msgs []inbox.Fetched, p *rules.Policy) []parsedMsg {
 				if i >= len(msgs) {
 					return
 				}
-				out[i].msg, out[i].err = parseSafely(msgs[i].Raw)
-				out[i].policy = p
-				if out[i].err == nil {
-					out[i].reading = readSafely(p, out[i].msg)
-				}
+				out[i] = parseOne(ctx, msgs[i].Raw, lv)
 			}
 		})
 	}
 	wg.Wait()
+	return out
+}
+
+// parseOne parses and reads one message, and verifies its DKIM
+// signatures when the reading asks for them.
+func parseOne(ctx context.Context, raw []byte, lv *Prepared) parsedMsg {
+	out := parsedMsg{policy: lv.policy}
+	out.msg, out.err = parseSafely(raw)
+	if out.err != nil {
+		return out
+	}
+	out.reading = readSafely(lv.policy, out.msg)
+	if out.reading.WantsDKIM() {
+		out.dkim = authn.Verifier{Resolver: lv.cfg.Trust.DNSResolver}.Verify(ctx, raw)
+	}
 	return out
 }
 
@@ -179,6 +193,9 @@ type ingest struct {
 	p        parsedMsg // f parsed
 	notes    []note
 	rec      store.MessageRecord
+	// approved says how the owner approved this unverified owner mail
+	// (followupd approve); "" for mail as it arrives.
+	approved string
 }
 
 func (in *ingest) note(msg string, attrs ...any) {
@@ -212,6 +229,11 @@ func (in *ingest) run() error {
 		in.rec.Error = fmt.Sprintf("message too large: %d bytes (limit %d); left in the mailbox", f.Size, in.d.conf().IMAP.MaxMessageSize)
 	}
 	in.rec.Key = messageKey(msg, f.Raw)
+	if in.approved != "" {
+		// The mail is recorded already, as unverified: the approval is
+		// recorded beside it.
+		in.rec.Key = "approved:" + in.rec.Key
+	}
 	if msg != nil {
 		in.rec.HeaderMsgID, in.rec.Subject, in.rec.From, in.rec.Date = msg.MessageID, msg.Subject, msg.From.Key(), msg.Date
 	}
@@ -235,7 +257,7 @@ func (in *ingest) run() error {
 	if err != nil {
 		return err
 	}
-	facts.Reading = in.p.reading
+	facts.Reading, facts.DKIM, facts.Approved = in.p.reading, in.p.dkim, in.approved
 	dec, err := in.p.policy.Decide(msg, facts, known{in.tx})
 	if err != nil {
 		return err

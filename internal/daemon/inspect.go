@@ -1,11 +1,13 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/followupd/followupd/inbox"
+	"github.com/followupd/followupd/inbox/authn"
 	"github.com/followupd/followupd/internal/config"
 	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/rules"
@@ -29,10 +31,15 @@ type Inspection struct {
 	OptOut    bool               `json:"optout"`
 	Rating    int                `json:"rating,omitempty"`
 	Skip      string             `json:"skip"`
-	Bounce    InspectBounce      `json:"bounce"`
-	Bounces   []InspectBounce    `json:"bounces,omitempty"`
-	Problems  []string           `json:"problems,omitempty"`
-	Error     string             `json:"error"`
+	// Owner is how mail from the owner's address was verified, with the
+	// authserv-ids it carries (for [trust] authserv_ids); absent for
+	// other mail. Would is what unverified owner mail would be.
+	Owner    *rules.Verification `json:"owner,omitempty"`
+	Would    core.Kind           `json:"would_be,omitempty"`
+	Bounce   InspectBounce       `json:"bounce"`
+	Bounces  []InspectBounce     `json:"bounces,omitempty"`
+	Problems []string            `json:"problems,omitempty"`
+	Error    string              `json:"error"`
 
 	decision rules.Decision
 }
@@ -91,7 +98,15 @@ func (ins *Inspector) Inspect(file string, now time.Time) (out Inspection) {
 		return out
 	}
 	out.Problems = msg.Problems
-	dec, err := decideSafely(ins.policy, msg, now)
+	var dkim []authn.Signature
+	if ins.cfg != nil {
+		// Owner mail only its DKIM signature can verify is checked against
+		// DNS, as the daemon does.
+		if r := readSafely(ins.policy, msg); r.WantsDKIM() {
+			dkim = authn.Verifier{Resolver: ins.cfg.Trust.DNSResolver}.Verify(context.Background(), raw)
+		}
+	}
+	dec, err := decideSafely(ins.policy, msg, now, dkim)
 	if err != nil {
 		out.Error = err.Error()
 		return out
@@ -104,6 +119,7 @@ func (ins *Inspector) Inspect(file string, now time.Time) (out Inspection) {
 	out.Tags = append(out.Tags, dec.Tags...)
 	out.Forwarded = dec.Kind == core.KindForward || dec.Kind == core.KindUnattributed
 	out.OptOut, out.Rating = dec.OptOut, dec.Rating
+	out.Owner, out.Would = dec.Owner, dec.Would
 	if dec.Skip == "" && dec.OptOut {
 		out.Skip = "the customer asks to hear no more (opt-out)"
 	}
@@ -119,13 +135,13 @@ func (ins *Inspector) Inspect(file string, now time.Time) (out Inspection) {
 }
 
 // decideSafely asks rules about a message; a panic is reported, not raised.
-func decideSafely(p *rules.Policy, m *inbox.Message, now time.Time) (d rules.Decision, err error) {
+func decideSafely(p *rules.Policy, m *inbox.Message, now time.Time, dkim []authn.Signature) (d rules.Decision, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("rules panic: %v", r)
 		}
 	}()
-	return p.Decide(m, rules.Facts{At: now}, newcomer{})
+	return p.Decide(m, rules.Facts{At: now, DKIM: dkim}, newcomer{})
 }
 
 // PlannedSend is one follow-up `followupd plan` says would be sent.

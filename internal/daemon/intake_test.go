@@ -27,7 +27,7 @@ func TestOnlyTheRightCustomersGetFollowUps(t *testing.T) {
 	r := h.start()
 	r.waitConnected(t)
 
-	h.append(crlf(`From: Pam <owner@example.test>
+	h.append(stamped(crlf(`From: Pam <owner@example.test>
 To: shop@example.test
 Subject: Fwd: My bell arrived broken #complaint
 Message-ID: <fwd1@example.test>
@@ -43,8 +43,8 @@ To: Pam <owner@example.test>
 
 Olá, the bell arrived in pieces.
 Ines
-`))
-	h.append(crlf(`From: Pam <owner@example.test>
+`)))
+	h.append(stamped(crlf(`From: Pam <owner@example.test>
 To: Jon <jon@example.com>
 Bcc: shop@example.test
 Subject: Re: Opening hours
@@ -52,7 +52,7 @@ Message-ID: <bcc1@example.test>
 Content-Type: text/plain; charset=utf-8
 
 Jon, we open at 9 on Saturdays.
-`))
+`)))
 	h.append(crlf(`From: Kim <kim@example.com>
 To: shop@example.test
 Subject: Automatic reply: Re: Your quote
@@ -119,17 +119,17 @@ func TestOwnerCommandAndForwardTagsAct(t *testing.T) {
 	h.append(customerMail("Dana <dana@example.com>", "Broken lock", "d1@example.com", "The lock is broken, unacceptable."))
 	h.waitFor("owner@example.test", "[owner-alert]")
 	// "#resolved dana@example.com": a command, not a forward.
-	h.append(crlf(`From: Pam <owner@example.test>
+	h.append(stamped(crlf(`From: Pam <owner@example.test>
 To: shop@example.test
 Subject: done
 Message-ID: <cmd1@example.test>
 Content-Type: text/plain
 
 #resolved dana@example.com
-`))
+`)))
 	h.waitFor("dana@example.com", "[satisfaction-check]")
 	// A forward tagged #stop opts the customer out for good.
-	h.append(crlf(`From: Pam <owner@example.test>
+	h.append(stamped(crlf(`From: Pam <owner@example.test>
 To: shop@example.test
 Subject: Fwd: Price list? #stop
 Message-ID: <fwd2@example.test>
@@ -142,7 +142,7 @@ To: Pam <owner@example.test>
 Subject: Price list?
 
 Can you send me your price list?
-`))
+`)))
 	h.waitStats(r.d, "the forward", func(st store.Stats) bool { return st.Messages == 3 })
 	h.settle()
 	if n := h.sentTo("otto@example.se"); n != 0 {

@@ -96,7 +96,7 @@ func TestOneWordDoesNotChangeACustomersLanguageButTheOwnerCan(t *testing.T) {
 
 	// The owner says she reads Spanish best: a command, then detection
 	// never changes it back.
-	h.append(crlf("From: Pam <owner@example.test>\nTo: shop@example.test\nSubject: language\nMessage-ID: <cmd1@example.test>\n\n#lang:es lea@example.fr\n"))
+	h.append(stamped(crlf("From: Pam <owner@example.test>\nTo: shop@example.test\nSubject: language\nMessage-ID: <cmd1@example.test>\n\n#lang:es lea@example.fr\n")))
 	c := h.customerLanguage(r.d, "lea@example.fr", core.Spanish)
 	if !c.LanguageByOwner {
 		t.Error("#lang did not record the owner's choice")
@@ -184,8 +184,8 @@ func TestTheOwnersComplaintTagCorrectsAReadingWithoutRepeatingWhatWasSent(t *tes
 	h.append(customerMail("Ana López <ana@example.com>", "My bike", "a1@example.com", "Hello, could you call me about my bike?"))
 	h.waitFor("ana@example.com", "[thank-you]")
 	// The owner knows better: it is a complaint (answering the digest, say).
-	h.append(crlf("From: Pam <owner@example.test>\nTo: shop@example.test\nSubject: Re: Acme Bikes today\nMessage-ID: <cmd2@example.test>\n\n" +
-		"#complaint ana@example.com\n\nOn Mon, Pam wrote:\n> Messages I wasn't sure how to read: ana@example.com\n"))
+	h.append(stamped(crlf("From: Pam <owner@example.test>\nTo: shop@example.test\nSubject: Re: Acme Bikes today\nMessage-ID: <cmd2@example.test>\n\n" +
+		"#complaint ana@example.com\n\nOn Mon, Pam wrote:\n> Messages I wasn't sure how to read: ana@example.com\n")))
 	h.waitFor("ana@example.com", "[apology]")
 	h.waitFor("owner@example.test", "[owner-alert]")
 	h.waitStats(r.d, "the case open and the feedback request cancelled", func(st store.Stats) bool {

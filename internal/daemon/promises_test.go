@@ -14,8 +14,8 @@ import (
 )
 
 func ownerForward(msgID, subject, note, inner string) []byte {
-	return crlf("From: Pam <owner@example.test>\nTo: shop@example.test\nSubject: " + subject +
-		"\nMessage-ID: <" + msgID + ">\nContent-Type: text/plain; charset=utf-8\n\n" + note + "\n\n" + inner)
+	return stamped(crlf("From: Pam <owner@example.test>\nTo: shop@example.test\nSubject: " + subject +
+		"\nMessage-ID: <" + msgID + ">\nContent-Type: text/plain; charset=utf-8\n\n" + note + "\n\n" + inner))
 }
 
 const gilForward = `---------- Forwarded message ---------
@@ -70,7 +70,7 @@ func TestBccReplyTaggedResolvedClosesTheCase(t *testing.T) {
 	r.waitConnected(t)
 	h.append(customerMail("Dana <dana@example.com>", "Broken lock", "d1@example.com", "The lock is broken, unacceptable."))
 	h.waitFor("owner@example.test", "[owner-alert]")
-	h.append(crlf(`From: Pam <owner@example.test>
+	h.append(stamped(crlf(`From: Pam <owner@example.test>
 To: Dana <dana@example.com>
 Bcc: shop@example.test
 Subject: Re: Broken lock
@@ -79,7 +79,7 @@ In-Reply-To: <d1@example.com>
 Content-Type: text/plain; charset=utf-8
 
 A new lock is in the post. #resolved
-`))
+`)))
 	h.waitFor("dana@example.com", "[satisfaction-check]")
 	if st := h.stats(r.d); st.OpenCases != 0 {
 		t.Errorf("open cases = %d after the Bcc'd #resolved reply", st.OpenCases)

@@ -11,14 +11,17 @@ import (
 // Report is what `followupd status` prints; its JSON form is a stable
 // interface for scripts and monitoring.
 type Report struct {
-	Customers int                `json:"customers"`
-	Messages  int                `json:"messages"`
-	Skipped   int                `json:"skipped"`
-	Malformed int                `json:"malformed"`
-	Review    int                `json:"review"`     // forwards kept for the owner: their customer was not found
-	OpenCases int                `json:"open_cases"` // complaints not yet resolved
-	Followups map[core.State]int `json:"followups"`
-	IMAP      IMAPReport         `json:"imap"`
+	Customers int `json:"customers"`
+	Messages  int `json:"messages"`
+	Skipped   int `json:"skipped"`
+	Malformed int `json:"malformed"`
+	Review    int `json:"review"` // mail kept for the owner: unverified owner mail, forwards whose customer was not found
+	// Unverified counts mail from the owner's address not verified as the
+	// owner's, waiting for followupd approve (part of Review).
+	Unverified int                `json:"unverified_owner_mail"`
+	OpenCases  int                `json:"open_cases"` // complaints not yet resolved
+	Followups  map[core.State]int `json:"followups"`
+	IMAP       IMAPReport         `json:"imap"`
 }
 
 // IMAPReport says how fresh the mailbox view is.
@@ -32,7 +35,7 @@ func Status(ctx context.Context, st *store.Store) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	r := Report{Customers: s.Customers, Messages: s.Messages, Skipped: s.Skipped, Malformed: s.Malformed, Review: s.Review, OpenCases: s.OpenCases, Followups: s.Followups}
+	r := Report{Customers: s.Customers, Messages: s.Messages, Skipped: s.Skipped, Malformed: s.Malformed, Review: s.Review, Unverified: s.Unverified, OpenCases: s.OpenCases, Followups: s.Followups}
 	if !s.LastSync.IsZero() {
 		r.IMAP.LastSync = s.LastSync.UTC().Format(time.RFC3339)
 	}

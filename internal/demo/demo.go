@@ -65,6 +65,7 @@ steps = [ { after = "2s", template = "satisfaction-check" } ]
 
 // demo is one run.
 type demo struct {
+	key  *testserver.DKIMKey // the owner's domain's DKIM key, served by the demo's DNS
 	ctx  context.Context
 	out  io.Writer
 	tl   *timeline
@@ -97,6 +98,18 @@ func Run(ctx context.Context, out io.Writer, opts Options) error {
 		return fmt.Errorf("demo smtp server: %w", err)
 	}
 	defer smtpSrv.Close()
+	// The owner's mail is verified by its DKIM signature: the demo serves
+	// the key of Pam's domain from its own DNS server.
+	dns, err := testserver.StartDNS()
+	if err != nil {
+		return fmt.Errorf("demo dns server: %w", err)
+	}
+	defer dns.Close()
+	key, err := testserver.NewDKIMKey("acme-bikes.example", "demo", false)
+	if err != nil {
+		return err
+	}
+	key.Publish(dns)
 	cfg, err := config.Parse(filepath.Join(dir, "followupd.toml"), []byte(fmt.Sprintf(`
 [business]
 name = "Acme Bikes"
@@ -118,11 +131,14 @@ from = "Pam at Acme Bikes <shop@example.test>"
 
 [store]
 path = %q
-%s`, imapSrv.Addr(), pass, smtpSrv.Addr(), filepath.Join(dir, "followupd.db"), sequences)))
+
+[trust]
+dns_resolver = %q
+%s`, imapSrv.Addr(), pass, smtpSrv.Addr(), filepath.Join(dir, "followupd.db"), dns.Addr(), sequences)))
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
-	dm := &demo{ctx: ctx, out: out, tl: newTimeline(out), imap: imapSrv, smtp: smtpSrv, cfg: cfg}
+	dm := &demo{key: key, ctx: ctx, out: out, tl: newTimeline(out), imap: imapSrv, smtp: smtpSrv, cfg: cfg}
 	fmt.Fprintf(out, "followupd demo: Acme Bikes' inbox on an in-process IMAP server (%s), mail out to an SMTP capture (%s).\n", imapSrv.Addr(), smtpSrv.Addr())
 	fmt.Fprintf(out, "One second here stands for one day. The owner is Pam <pam@acme-bikes.example>.\n\n")
 	return dm.play(dir)
@@ -149,7 +165,7 @@ func (dm *demo) play(dir string) error {
 	stop := func() { cancelRun(); <-done; <-printed }
 	defer stop()
 
-	for _, l := range []letter{anaAsks, bobAway, carlaBuys, danaComplains, pamForwards, anaStops} {
+	for _, l := range []letter{anaAsks, bobAway, carlaBuys, danaComplains, pamForwards, forgedPam, anaStops} {
 		if err := dm.arrive(l, 700*time.Millisecond); err != nil {
 			return err
 		}
@@ -186,6 +202,7 @@ func (dm *demo) play(dir string) error {
 	fmt.Fprintf(dm.out, "\nDone. %d customers, %d messages (%d not answered), %d follow-ups sent, %d cancelled, %d open complaint(s).\n",
 		r.Customers, r.Messages, r.Skipped, r.Followups[core.Sent], r.Followups[core.Cancelled], r.OpenCases)
 	fmt.Fprintln(dm.out, "Ana opted out, so her check-in was never sent; Bob's out-of-office reply was not answered.")
+	fmt.Fprintf(dm.out, "The forged #stop did nothing: it waits for Pam in `followupd review` (%d unverified owner mail).\n", r.Unverified)
 	fmt.Fprintln(dm.out, "Run it for real: cp config.example.toml followupd.toml, edit it, then `followupd check` and `followupd run`.")
 	return nil
 }
@@ -196,7 +213,14 @@ func (dm *demo) arrive(l letter, before time.Duration) error {
 		return fmt.Errorf("demo timed out")
 	}
 	dm.tl.printf("← arrived: %s\n  (%s)", l.summary(), l.note)
-	_, err := dm.imap.Append("INBOX", l.raw())
+	raw := l.raw()
+	if l.signed {
+		var err error
+		if raw, err = dm.key.Sign(raw, "From", "To", "Subject", "Date", "Message-ID"); err != nil {
+			return err
+		}
+	}
+	_, err := dm.imap.Append("INBOX", raw)
 	return err
 }
 

@@ -20,6 +20,7 @@ type letter struct {
 	body    string
 	id      string
 	note    string // what the timeline says about it
+	signed  bool   // DKIM-signed by the owner's domain, as the owner's server signs
 }
 
 // The demo's cast. Carla's first note is already in the inbox when
@@ -42,8 +43,11 @@ var (
 		note: "a complaint about an unexpected fee",
 		body: "Hello, my repair invoice has an unexpected fee of $25 that nobody mentioned. I'm really disappointed.\nDana"}
 	pamForwards = letter{from: "Pam <pam@acme-bikes.example>", subject: "Fwd: Group rental for our club? #vip", id: "pam-fwd-1",
-		note: "the owner forwards a customer's email, tagged #vip",
+		note: "the owner forwards a customer's email, tagged #vip; her server signed it (DKIM)", signed: true,
 		body: "Big club, treat them well #vip\n\n---------- Forwarded message ---------\nFrom: Gil Moreau <gil@club-velo.example>\nDate: Mon, 2 Mar 2026 at 09:12\nSubject: Group rental for our club?\nTo: Pam <pam@acme-bikes.example>\n\nBonjour Pam, could we rent 12 bikes for our club ride on Saturday?\nGil"}
+	forgedPam = letter{from: "Pam <pam@acme-bikes.example>", subject: "#stop dana@example.com", id: "forged-1",
+		note: "a stranger writes Pam's address in From, unsigned: it must act on nothing",
+		body: "stop all mail to her"}
 	anaStops = letter{from: `"Ana López" <ana.lopez@example.com>`, subject: "Re: Do you have the blue cruiser in a medium?", id: "ana-2",
 		note: "Ana asks to hear no more",
 		body: "Please unsubscribe me, I bought one elsewhere.\n\n> Hi Ana, thanks for getting in touch..."}

@@ -57,7 +57,13 @@ var shown = map[string]func(a map[string]string) string{
 		if a["tags"] != "" {
 			s += ", tags #" + strings.ReplaceAll(a["tags"], " ", " #")
 		}
+		if a["owner_verified_by"] != "" {
+			s += "\n  verified as Pam's: " + a["owner_verified_by"]
+		}
 		return s
+	},
+	"unverified owner mail: it acts on nothing until the owner approves it (followupd approve)": func(a map[string]string) string {
+		return "  decided: NOT verified as Pam's (" + a["reason"] + "): it does nothing until she approves it"
 	},
 	"message skipped": func(a map[string]string) string {
 		return "  decided: not answered: " + a["reason"]

@@ -15,9 +15,12 @@ type Stats struct {
 	Skipped   int // messages recorded with a skip reason
 	Malformed int // messages recorded with a parse error
 	Review    int // messages kept for the owner's review
-	OpenCases int
-	Followups map[core.State]int
-	LastSync  time.Time // the latest sync of any mailbox; zero if never
+	// Unverified counts the mail from the owner's address that was not
+	// verified and waits for the owner's approval (part of Review).
+	Unverified int
+	OpenCases  int
+	Followups  map[core.State]int
+	LastSync   time.Time // the latest sync of any mailbox; zero if never
 }
 
 // Stats counts customers, messages and follow-ups by state.
@@ -33,8 +36,9 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		(SELECT COUNT(*) FROM messages WHERE skip_reason <> ''),
 		(SELECT COUNT(*) FROM messages WHERE error <> ''),
 		(SELECT COUNT(*) FROM messages WHERE review = 1),
+		(SELECT COUNT(*) FROM messages WHERE review = 1 AND kind = ?),
 		(SELECT COUNT(*) FROM cases WHERE resolved = 0),
-		(SELECT COALESCE(MAX(synced), 0) FROM checkpoints)`).Scan(&st.Customers, &st.Messages, &st.Skipped, &st.Malformed, &st.Review, &st.OpenCases, &synced)
+		(SELECT COALESCE(MAX(synced), 0) FROM checkpoints)`, core.KindUnverified).Scan(&st.Customers, &st.Messages, &st.Skipped, &st.Malformed, &st.Review, &st.Unverified, &st.OpenCases, &synced)
 	if err != nil {
 		return st, fmt.Errorf("stats: %w", err)
 	}

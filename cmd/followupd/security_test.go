@@ -1,0 +1,195 @@
+package main
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/followupd/followupd/internal/testserver"
+)
+
+// The security suite: each attack replayed end to end, the built binary
+// against Dovecot, and the genuine owner mail beside it still working.
+
+// ownerMailTo is mail From the owner (owner@example.test) to the shop,
+// with the Authentication-Results fields given on top, in order (the
+// first is the topmost, the one the shop's server wrote).
+func ownerMailTo(id, subject, body string, stamps ...string) []byte {
+	var b strings.Builder
+	for _, s := range stamps {
+		b.WriteString("Authentication-Results: " + s + "\r\n")
+	}
+	b.WriteString("From: Pam <owner@example.test>\r\nTo: shop@example.test\r\nSubject: " + subject + "\r\n" +
+		"Date: " + time.Now().Format(time.RFC1123Z) + "\r\nMessage-ID: <" + id + "@example.test>\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n" + strings.ReplaceAll(body, "\n", "\r\n"))
+	return []byte(b.String())
+}
+
+// The shop's server (mx.example.test) stamps what it receives; a forger
+// can only add fields below its stamp.
+const (
+	stampFail     = "mx.example.test; spf=fail smtp.mailfrom=bounce@spam.example; dmarc=fail (p=reject) header.from=example.test"
+	stampPass     = "mx.example.test; dkim=pass header.d=example.test; dmarc=pass header.from=example.test"
+	forgedPass    = "mx.example.test; dkim=pass header.d=example.test; dmarc=pass header.from=example.test"
+	victimForward = "Fwd: Cheap pills at http://spam.example/buy #vip"
+)
+
+func TestForgedOwnerMailActsOnNothingAndTheOwnersOwnStillWorks(t *testing.T) {
+	e := newDovecotEnv(t, "imap-secret")
+	dns, err := testserver.StartDNS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dns.Close() })
+	owner, err := testserver.NewDKIMKey("example.test", "s1", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner.Publish(dns)
+	forger, err := testserver.NewDKIMKey("spam.example", "s1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forger.Publish(dns)
+
+	path := e.writeConfig(cfg{business: `min_gap = "0s"`, trust: `dns_resolver = "` + dns.Addr() + `"`,
+		tables: "[digest]\ntime = \"\"\n", sequences: complaintSequences})
+	p := startProc(t, []string{"FOLLOWUPD_TEST_IMAP_PASSWORD=" + e.pass}, "run", "-config", path)
+	p.waitConnected()
+
+	// Dana complains: an apology, and an alert to the owner.
+	e.deliver(customerMail("Dana Reyes <dana@example.com>", "Broken bell", "dana-1@example.com", "The bell you sold me arrived broken."))
+	e.waitSent(2)
+
+	sign := func(k *testserver.DKIMKey, raw []byte) []byte {
+		signed, err := k.Sign(raw, "From", "To", "Subject", "Date", "Message-ID")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signed
+	}
+	victim := "---------- Forwarded message ---------\nFrom: Victim <victim@thirdparty.example>\nDate: Mon, 30 Nov 2026 at 08:00\n" +
+		"Subject: Cheap pills at http://spam.example/buy\nTo: Pam <owner@example.test>\n\nYour order was damaged, sorry! Cheap pills at http://spam.example/buy"
+	attacks := [][]byte{
+		// A forged forward: the server's stamp says dmarc=fail; the
+		// forger's dmarc=pass sits below it.
+		ownerMailTo("forged-1", victimForward, "#vip\n\n"+victim, stampFail, forgedPass),
+		// Forged commands, the same way.
+		ownerMailTo("forged-2", "#resolved dana@example.com", "sorted", stampFail, forgedPass),
+		ownerMailTo("forged-3", "#stop dana@example.com", "stop", stampFail, forgedPass),
+		// The server found nothing to fail (no DMARC policy, no SPF record):
+		// a pass the forger wrote lower down does not make it a pass.
+		ownerMailTo("forged-4", "#stop dana@example.com", "stop", "mx.example.test; spf=none smtp.mailfrom=example.test; dkim=none; dmarc=none header.from=example.test", forgedPass),
+		// Signed, but by the forger's own domain.
+		sign(forger, ownerMailTo("forged-5", victimForward, "#vip\n\n"+victim)),
+	}
+	for _, a := range attacks {
+		e.deliver(a)
+	}
+	// The owner's own: a forward the server verified, and a #resolved that
+	// only its DKIM signature verifies.
+	e.deliver(ownerMailTo("genuine-1", "Fwd: Group rental?", "treat them well\n\n---------- Forwarded message ---------\n"+
+		"From: Gil Moreau <gil@example.org>\nDate: Mon, 30 Nov 2026 at 09:12\nSubject: Group rental?\nTo: Pam <owner@example.test>\n\n"+
+		"Could we rent 12 bikes for our club ride on Saturday?", stampPass))
+	e.deliver(sign(owner, ownerMailTo("genuine-2", "#resolved dana@example.com", "called her, all sorted")))
+	// Gil's thank-you is the sign that everything before it was decided.
+	e.waitSent(3)
+	eventually(t, "Dana's case resolved by the signed #resolved", func() bool {
+		var st statusOut
+		cliJSON(t, &st, "status", "-json", "-config", path)
+		return st.OpenCases == 0
+	})
+
+	for _, c := range e.smtp.Messages() {
+		for _, to := range c.To {
+			if to != "dana@example.com" && to != "owner@example.test" && to != "gil@example.org" {
+				t.Errorf("mail went to %s:\n%s", to, c.Data)
+			}
+		}
+	}
+	if len(e.sentTo("gil@example.org")) != 1 {
+		t.Errorf("the verified forward was not answered:\n%s", summary(e.smtp.Messages()))
+	}
+	if _, errs, code := cli(t, "customer", "-config", path, "victim@thirdparty.example"); code == 0 {
+		t.Errorf("the victim of the forged forward became a customer (%s)", errs)
+	}
+	dana := customerOf(t, path, "dana@example.com")
+	if dana.OptedOut {
+		t.Error("a forged #stop opted Dana out")
+	}
+	var q []queueEntry
+	cliJSON(t, &q, "queue", "-json", "-config", path)
+	if r, ok := pendingFor(q, "dana@example.com", "satisfaction-check"); !ok || r.State != "pending" {
+		t.Errorf("the genuine #resolved planned no satisfaction check: %+v", q)
+	}
+
+	// Every forged mail waits for the owner, with its reason.
+	var review []struct {
+		ID   int64  `json:"id"`
+		Kind string `json:"kind"`
+		Why  string `json:"why"`
+	}
+	cliJSON(t, &review, "review", "-json", "-config", path)
+	if len(review) != len(attacks) {
+		t.Fatalf("review lists %d, want the %d forged mails: %+v", len(review), len(attacks), review)
+	}
+	for _, r := range review {
+		if r.Kind != "unverified-owner" || !strings.Contains(r.Why, "unverified owner mail") {
+			t.Errorf("review entry %+v", r)
+		}
+	}
+	var st struct {
+		Unverified int `json:"unverified_owner_mail"`
+	}
+	cliJSON(t, &st, "status", "-json", "-config", path)
+	if st.Unverified != len(attacks) {
+		t.Errorf("status counts %d unverified owner mails, want %d", st.Unverified, len(attacks))
+	}
+
+	// The owner's own mail that could not be verified (sent from the
+	// phone, through a server that does not sign): approved, it acts.
+	e.deliver(ownerMailTo("unsigned-1", "Fwd: Saddle question", "from the market stall\n\n---------- Forwarded message ---------\n"+
+		"From: Ivy Chen <ivy@example.net>\nDate: Tue, 1 Dec 2026 at 10:02\nSubject: Saddle question\nTo: Pam <owner@example.test>\n\n"+
+		"Do you have a women's saddle for a touring bike?", "mx.example.test; spf=softfail smtp.mailfrom=example.test; dkim=none; dmarc=none header.from=example.test"))
+	var id int64
+	eventually(t, "the unsigned forward listed for review", func() bool {
+		cliJSON(t, &review, "review", "-json", "-config", path)
+		for _, r := range review {
+			if strings.Contains(r.Why, "forward") && r.ID > id {
+				id = r.ID
+			}
+		}
+		return len(review) == len(attacks)+1
+	})
+	if out := cliOK(t, "approve", "-config", path, strconv.FormatInt(id, 10)); !strings.Contains(out, "ivy@example.net") {
+		t.Errorf("approve says:\n%s", out)
+	}
+	e.waitSent(4)
+	if len(e.sentTo("ivy@example.net")) != 1 {
+		t.Errorf("the approved forward was not answered:\n%s", summary(e.smtp.Messages()))
+	}
+	if _, errs, code := cli(t, "approve", "-config", path, strconv.FormatInt(id, 10)); code == 0 || !strings.Contains(errs, "approved already") {
+		t.Errorf("approving twice: exit %d, %s", code, errs)
+	}
+	if _, errs, code := cli(t, "approve", "-config", path, "1"); code == 0 || !strings.Contains(errs, "not unverified owner mail") {
+		t.Errorf("approving Dana's complaint: exit %d, %s", code, errs)
+	}
+	cliJSON(t, &review, "review", "-json", "-config", path)
+	if len(review) != len(attacks) {
+		t.Errorf("after the approval review lists %d, want %d", len(review), len(attacks))
+	}
+	p.signal(15)
+	p.wait(30 * time.Second)
+}
+
+func customerOf(t *testing.T, path, email string) customerOut {
+	t.Helper()
+	var c customerOut
+	out := cliOK(t, "customer", "-json", "-config", path, email)
+	if err := json.Unmarshal([]byte(out), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
