@@ -246,6 +246,12 @@ type inspection struct {
 		Permanent bool   `json:"permanent"`
 	} `json:"bounce"`
 	Error string `json:"error"`
+	Owner *struct {
+		Verified bool     `json:"verified"`
+		By       string   `json:"by"`
+		Why      string   `json:"why"`
+		IDs      []string `json:"authserv_ids"`
+	} `json:"owner"`
 }
 
 // inspectLines parses inspect's output: one JSON object per line, each
@@ -365,6 +371,16 @@ authserv_ids = ["mx.example.test"]
 				fwd.Category != "complaint" || !reflect.DeepEqual(fwd.Tags, []string{"complaint"}) || fwd.Subject != "My repair" {
 				t.Errorf("owner forward with #complaint: %+v", fwd)
 			}
+			// The owner's forward carries the stamp of the shop's server: with
+			// the config it is verified by it; without, nothing is checked,
+			// and both say which ids the mail carries.
+			wantBy := map[bool]string{false: "Authentication-Results from mx.example.test: dmarc=pass", true: "nothing to verify the owner against"}[mode.strangerForwards]
+			if fwd.Owner == nil || !fwd.Owner.Verified || !strings.Contains(fwd.Owner.By, wantBy) || !reflect.DeepEqual(fwd.Owner.IDs, []string{"mx.example.test"}) {
+				t.Errorf("owner forward: owner %+v, want verified by %q with ids [mx.example.test]", fwd.Owner, wantBy)
+			}
+			if customer.Owner != nil {
+				t.Errorf("a customer's mail has owner %+v", customer.Owner)
+			}
 			if bounce.Skip == "" || bounce.Bounce.Recipient != "gone@example.net" || !bounce.Bounce.Permanent {
 				t.Errorf("bounce DSN: %+v", bounce)
 			}
@@ -482,4 +498,43 @@ func sorted(s []string) []string {
 	s = append([]string(nil), s...)
 	sort.Strings(s)
 	return s
+}
+
+// TestCheckSaysWhenOwnerMailIsWeaklyVerified: believing the From header is
+// warned about loudly, and a config that names no authserv_ids is told how
+// to find them; a config that names them, or a provider whose ids are
+// known, is not warned about.
+func TestCheckSaysWhenOwnerMailIsWeaklyVerified(t *testing.T) {
+	for _, tt := range []struct {
+		name, imap, trust, warn string
+	}{
+		{"from-header", "127.0.0.1:1", "[trust]\nowner = \"from-header\"\nauthserv_ids = [\"mx.example.test\"]\n", "OWNER MAIL IS NOT VERIFIED"},
+		{"no ids", "127.0.0.1:1", "", "no authserv_ids"},
+		{"ids named", "127.0.0.1:1", "[trust]\nauthserv_ids = [\"mx.example.test\"]\n", ""},
+		{"Gmail's known", "imap.gmail.com:993", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &mailEnv{t: t, dir: t.TempDir()}
+			path := e.writeFile("followupd.toml", `[business]
+owner_email = "owner@example.test"
+[imap]
+address = "`+tt.imap+`"
+security = "none"
+username = "shop@example.test"
+password = "x"
+[smtp]
+address = "127.0.0.1:2"
+security = "none"
+from = "Pam <shop@example.test>"
+`+tt.trust+newContactSequence)
+			out, errs, code := cli(t, "check", "-config", path)
+			if code != 0 || !strings.Contains(out, "ok") {
+				t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+			}
+			trustWarned := strings.Contains(errs, "trust.")
+			if tt.warn == "" && trustWarned || tt.warn != "" && !strings.Contains(errs, tt.warn) {
+				t.Errorf("stderr:\n%s\nwant a warning with %q", errs, tt.warn)
+			}
+		})
+	}
 }
