@@ -96,11 +96,26 @@ func parse(raw []byte, truncated bool) (*Message, error) {
 			m.problemf("unparseable Date %q", v)
 		}
 	}
-	m.InReplyTo = parseMsgIDs(h.Get("In-Reply-To"))
-	m.References = parseMsgIDs(strings.Join(h.Values("References"), " "))
+	m.InReplyTo = lastIDs(parseMsgIDs(h.Get("In-Reply-To")), maxInReplyTo)
+	m.References = lastIDs(parseMsgIDs(strings.Join(h.Values("References"), " ")), MaxReferences)
 
 	p.body(body)
 	return m, nil
+}
+
+// MaxReferences is how many References a message keeps, the most recent:
+// a thread's answer names the mail it answers last, and a sender who
+// writes thousands must not make every lookup of them cost as much.
+const MaxReferences = 50
+
+const maxInReplyTo = 5
+
+// lastIDs returns the last n of ids.
+func lastIDs(ids []string, n int) []string {
+	if len(ids) > n {
+		return ids[len(ids)-n:]
+	}
+	return ids
 }
 
 func (p *parser) headerProblems(where string, bad int, noSep bool) {

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -284,5 +285,19 @@ func TestDecodeHeader(t *testing.T) {
 	m := parseFixture(t, "qp_latin1.eml")
 	if got := m.DecodeHeader("subject"); got != "Café crème" {
 		t.Errorf("DecodeHeader = %q", got)
+	}
+}
+
+func TestOnlyTheMostRecentFiftyReferencesAreKept(t *testing.T) {
+	var refs []string
+	for i := range 5000 {
+		refs = append(refs, fmt.Sprintf("<r%d@example.com>", i))
+	}
+	m, err := ParseBytes([]byte("From: a@example.com\r\nReferences: " + strings.Join(refs, "\r\n ") + "\r\n\r\nhi\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.References) != MaxReferences || m.References[0] != "r4950@example.com" || m.References[49] != "r4999@example.com" {
+		t.Errorf("%d references kept, from %s to %s", len(m.References), m.References[0], m.References[len(m.References)-1])
 	}
 }

@@ -97,6 +97,10 @@ func (w *Watcher) batches(fresh []*imapclient.FetchMessageBuffer) [][]*imapclien
 
 // fetchBatch fetches the bodies of one batch: whole messages with
 // BODY.PEEK[] (never setting \Seen), only the header of oversized ones.
+// MaxHeaderFetch bounds the header fetched of a message too big to fetch
+// whole.
+const MaxHeaderFetch = 256 << 10
+
 func (w *Watcher) fetchBatch(c *imapclient.Client, batch []*imapclient.FetchMessageBuffer, cp Checkpoint) ([]Fetched, error) {
 	var whole, big imap.UIDSet
 	for _, m := range batch {
@@ -108,7 +112,9 @@ func (w *Watcher) fetchBatch(c *imapclient.Client, batch []*imapclient.FetchMess
 	}
 	bodies := map[imap.UID][]byte{}
 	full := &imap.FetchItemBodySection{Peek: true}
-	header := &imap.FetchItemBodySection{Peek: true, Specifier: imap.PartSpecifierHeader}
+	// The header of a message too big to fetch, at most MaxHeaderFetch
+	// of it: a header can be as big as the sender likes.
+	header := &imap.FetchItemBodySection{Peek: true, Specifier: imap.PartSpecifierHeader, Partial: &imap.SectionPartial{Size: MaxHeaderFetch}}
 	for _, part := range []struct {
 		set     imap.UIDSet
 		section *imap.FetchItemBodySection

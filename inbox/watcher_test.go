@@ -157,3 +157,45 @@ func flagsOf(t *testing.T, addr, security string, conf *tls.Config) []imap.Flag 
 	}
 	return msgs[0].Flags
 }
+
+// TestAnOversizedMessageIsFetchedAsItsHeaderAtMost: a message over the
+// size limit is not fetched whole, and of its header only MaxHeaderFetch
+// bytes, whatever the sender put in it; the header is still read. Run
+// against the in-process server and against Dovecot.
+func TestAnOversizedMessageIsFetchedAsItsHeaderAtMost(t *testing.T) {
+	huge := "From: Big <big@example.com>\r\nSubject: Photos\r\nMessage-ID: <big@example.com>\r\n" +
+		strings.Repeat("X-Filler: "+strings.Repeat("y", 990)+"\r\n", 2*MaxHeaderFetch/1000) + "\r\n" + strings.Repeat("body\r\n", 20000)
+	for _, dovecot := range []bool{false, true} {
+		addr, pass := "", "secret"
+		if dovecot {
+			d := testserver.NeedDovecot(t)
+			if err := d.Append("INBOX", []byte(huge)); err != nil {
+				t.Fatal(err)
+			}
+			addr = d.Addr()
+		} else {
+			srv, err := testserver.StartIMAP("shop@example.test", pass)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { srv.Close() })
+			if _, err := srv.Append("INBOX", []byte(huge)); err != nil {
+				t.Fatal(err)
+			}
+			addr = srv.Addr()
+		}
+		sink := &memSink{}
+		runWatcher(t, Options{Address: addr, Security: "none", Username: "shop@example.test", Password: pass,
+			Timeout: 5 * time.Second, MaxSize: 64 << 10}, sink)
+		for i := 0; i < 400 && sink.count() == 0; i++ {
+			time.Sleep(25 * time.Millisecond)
+		}
+		if sink.count() != 1 {
+			t.Fatalf("dovecot %v: delivered %d messages, want 1", dovecot, sink.count())
+		}
+		f := sink.msgs[0]
+		if !f.TooBig || len(f.Raw) > MaxHeaderFetch || !strings.HasPrefix(string(f.Raw), "From: Big <big@example.com>") {
+			t.Errorf("dovecot %v: too big %v, %d bytes fetched (at most %d), starting %.40q", dovecot, f.TooBig, len(f.Raw), MaxHeaderFetch, f.Raw)
+		}
+	}
+}

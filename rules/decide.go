@@ -170,14 +170,16 @@ func (p *Policy) Read(m *inbox.Message) *Reading {
 		d.Kind, d.Skip, d.Bounce = core.KindBounce, "a delivery failure report (bounce)", b
 		return r
 	}
-	if p.isOwner(from) || p.anyForwarder && inbox.AutoReason(m) == "" && forwardedByOther(m) {
+	// Machines first: an auto-reply from the owner's address (their
+	// out-of-office) is no command.
+	if why := inbox.AutoReason(m); why != "" {
+		d.Kind, d.Skip = core.KindAuto, why
+		return r
+	}
+	if p.isOwner(from) || p.anyForwarder && forwardedByOther(m) {
 		p.readOwner(r)
 		v := p.trust.verifyByHeaders(m, from)
 		r.d.Owner = &v
-		return r
-	}
-	if why := inbox.AutoReason(m); why != "" {
-		d.Kind, d.Skip = core.KindAuto, why
 		return r
 	}
 	d.Kind, d.Customer = core.KindCustomer, m.From

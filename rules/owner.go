@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -41,31 +42,39 @@ func (p *Policy) readOwner(r *Reading) {
 		d.Skip = "forward whose original sender could not be found; kept for the owner's review"
 		return
 	}
-	// A reply to customers: the recipients are the customers.
+	// A reply to customers: the recipients are the customers. Else a
+	// command: the addresses its tags name.
 	var customers []inbox.Address
 	for _, a := range append(append([]inbox.Address{}, m.To...), m.Cc...) {
 		if a.Email != "" && !p.isOwner(a.Key()) && !p.isSelf(a.Key()) {
 			customers = append(customers, a)
 		}
 	}
-	switch {
-	case len(customers) > 0:
-		d.Kind, d.Customer = core.KindOwnerReply, customers[0]
-		d.Skip = "the owner's own reply (recorded as the owner answering)"
-		r.targets, r.by = customers, core.ByOwnerReply
-	case len(d.Tags) > 0:
+	kind, by, skip := core.KindOwnerReply, core.ByOwnerReply, "the owner's own reply (recorded as the owner answering)"
+	if len(customers) == 0 && len(d.Tags) > 0 {
 		customers = addressesIn(m.Subject+"\n"+own, p)
+		kind, by, skip = core.KindOwnerCommand, core.ByTag, "owner command"
 		if len(customers) == 0 {
 			d.Kind, d.Skip = core.KindOwner, "from the owner: tags, but no customer's address"
 			return
 		}
-		d.Kind, d.Customer = core.KindOwnerCommand, customers[0]
-		d.Skip = "owner command"
-		r.targets, r.by = customers, core.ByTag
-	default:
+	}
+	switch {
+	case len(customers) == 0:
 		d.Kind, d.Skip = core.KindOwner, "from the owner, about no customer"
+	case len(customers) > MaxOwnerTargets:
+		// One mail acting on many addresses is a mistake or an attack.
+		d.Kind, d.Review = core.KindOwner, true
+		d.Skip = fmt.Sprintf("the owner's mail names %d addresses, and may act on at most %d: refused, nothing done", len(customers), MaxOwnerTargets)
+	default:
+		d.Kind, d.Customer, d.Skip = kind, customers[0], skip
+		r.targets, r.by = customers, by
 	}
 }
+
+// MaxOwnerTargets is the most addresses one reply or command of the
+// owner's acts on; one that names more is refused.
+const MaxOwnerTargets = 20
 
 // ownerAct is what the owner's reply or command does to one customer.
 func (p *Policy) ownerAct(d Decision, who inbox.Address, by core.Actor, f Facts, k Known) (Act, error) {
@@ -149,7 +158,7 @@ var addrRE = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,
 func addressesIn(text string, p *Policy) []inbox.Address {
 	var out []inbox.Address
 	seen := map[string]bool{}
-	for _, a := range addrRE.FindAllString(text, 20) {
+	for _, a := range addrRE.FindAllString(text, 10*MaxOwnerTargets) {
 		k := strings.ToLower(a)
 		if seen[k] || p.isOwner(k) || p.isSelf(k) {
 			continue

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,5 +198,40 @@ func TestInspectWithoutAConfigSaysThereIsNothingToVerifyAgainst(t *testing.T) {
 	}
 	if d.Owner == nil || !strings.Contains(d.Owner.By, "nothing to verify") || len(d.Owner.IDs) != 2 {
 		t.Errorf("no config: %+v", d.Owner)
+	}
+}
+
+func TestTheOwnersMailActsOnAtMostTwentyAddresses(t *testing.T) {
+	p := testPolicy(t, nil)
+	addrs := func(n int) string {
+		var as []string
+		for i := range n {
+			as = append(as, fmt.Sprintf("c%d@example.com", i))
+		}
+		return strings.Join(as, ", ")
+	}
+	for _, tt := range []struct {
+		name string
+		m    *inbox.Message
+		acts int
+	}{
+		{"a reply copied to 20", ownerMail(t, "Re: your bikes", "Cc: "+addrs(19)+"\r\n", "All fixed."), 20},
+		{"a reply copied to 100,000", ownerMail(t, "Re: your bikes", "Cc: "+addrs(100000)+"\r\n", "All fixed."), 0},
+		{"a command naming 20", ownerMail(t, "#vip", "", "#vip "+addrs(20)), 20},
+		{"a command naming 21", ownerMail(t, "#stop", "", "#stop "+addrs(21)), 0},
+	} {
+		// testMail's To is the shop; the reply's customers are in Cc, and
+		// one more in To for the reply cases.
+		m := tt.m
+		if strings.HasPrefix(tt.name, "a reply") {
+			m.To = append(m.To, inbox.Address{Email: "first@example.com"})
+		}
+		d := decide(t, p, m, store{})
+		if len(d.Acts) != tt.acts {
+			t.Errorf("%s: %d acts, want %d (%s: %s)", tt.name, len(d.Acts), tt.acts, d.Kind, d.Skip)
+		}
+		if tt.acts == 0 && (!d.Review || !strings.Contains(d.Skip, "refused")) {
+			t.Errorf("%s: refused, yet review %v, skip %q", tt.name, d.Review, d.Skip)
+		}
 	}
 }
