@@ -182,6 +182,12 @@ func (p *Policy) Read(m *inbox.Message) *Reading {
 		r.d.Owner = &v
 		return r
 	}
+	if why := p.trust.suspect(m); why != "" {
+		// Never answered, and never allowed to change what is known of
+		// the address it claims: recorded for the owner to see.
+		d.Kind, d.Customer, d.Skip = core.KindSuspect, m.From, why
+		return r
+	}
 	d.Kind, d.Customer = core.KindCustomer, m.From
 	d.Text = inbox.OwnText(m.Text)
 	d.OptOut = meaning.WantsOptOut(m.Subject, d.Text)

@@ -91,6 +91,47 @@ func (t trust) verifyByHeaders(m *inbox.Message, from string) Verification {
 	return v
 }
 
+// suspect says why a customer's message must not be answered although it
+// is no robot's: the receiving server marked it as spam, or its trusted
+// Authentication-Results say the sender's domain disowns it (dmarc=fail,
+// or spf=fail with no DKIM pass). "" when neither.
+func (t trust) suspect(m *inbox.Message) string {
+	if why := authn.Spam(m.Header); why != "" {
+		return "marked as spam by the receiving server (" + why + ")"
+	}
+	if t.none || t.fromHeader {
+		return ""
+	}
+	for _, s := range authn.Stamps(m.Header) {
+		if !t.trusts(s.ID) {
+			continue
+		}
+		var dmarcFail, spfFail, dkimPass bool
+		for _, r := range s.Results {
+			switch {
+			case r.Method == "dmarc" && r.Value == "fail":
+				dmarcFail = true
+			case r.Method == "spf" && r.Value == "fail":
+				spfFail = true
+			case r.Method == "dkim" && r.Value == "pass":
+				dkimPass = true
+			}
+		}
+		name := s.ID
+		if name == "" {
+			name = "Microsoft 365"
+		}
+		switch {
+		case dmarcFail:
+			return "failed authentication: dmarc=fail (Authentication-Results from " + name + ")"
+		case spfFail && !dkimPass:
+			return "failed authentication: spf=fail and no DKIM pass (Authentication-Results from " + name + ")"
+		}
+		return ""
+	}
+	return ""
+}
+
 // trusts reports whether a stamp with authserv-id id is the shop's own
 // server's; "" (Exchange Online's) only when "microsoft365" is configured.
 func (t trust) trusts(id string) bool {

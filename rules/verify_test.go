@@ -235,3 +235,35 @@ func TestTheOwnersMailActsOnAtMostTwentyAddresses(t *testing.T) {
 		}
 	}
 }
+
+func TestSpamAndMailThatFailedAuthenticationAreNeverAnswered(t *testing.T) {
+	p := testPolicy(t, nil) // trusts mx.shop.test
+	body := "Hello, my order arrived broken, I want a refund."
+	for _, tt := range []struct {
+		name, headers string
+		suspect       string // in the skip reason; "" for an ordinary customer
+	}{
+		{"plain", "", ""},
+		{"SpamAssassin says yes", "X-Spam-Flag: YES\r\nX-Spam-Status: Yes, score=9.1 required=5.0\r\n", "marked as spam"},
+		{"Exchange SCL 6", "X-MS-Exchange-Organization-SCL: 6\r\n", "marked as spam"},
+		{"dmarc=fail from the shop's server", "Authentication-Results: mx.shop.test; spf=pass smtp.mailfrom=relay.example; dmarc=fail header.from=bank.example\r\n", "dmarc=fail"},
+		{"spf=fail, no DKIM", "Authentication-Results: mx.shop.test; spf=fail smtp.mailfrom=bank.example; dkim=none\r\n", "spf=fail"},
+		{"spf=fail, DKIM pass (a forwarder)", "Authentication-Results: mx.shop.test; spf=fail smtp.mailfrom=fwd.example; dkim=pass header.d=example.org\r\n", ""},
+		{"dmarc=fail from a server not trusted", "Authentication-Results: mx.other.example; dmarc=fail header.from=example.org\r\n", ""},
+		// The server's own stamp passes; a fail below it is the sender's.
+		{"a fail below the server's pass", "Authentication-Results: mx.shop.test; dmarc=pass header.from=example.org\r\nAuthentication-Results: mx.shop.test; dmarc=fail\r\n", ""},
+	} {
+		m := testMail(t, "Vic Tim <vic@example.org>", "Broken", tt.headers, body)
+		k := store{customers: map[string]core.Customer{"vic@example.org": {ID: 7, Email: "vic@example.org", Name: "Victoria", Contacts: 2}}}
+		d := decide(t, p, m, k)
+		if tt.suspect == "" {
+			if d.Kind != core.KindCustomer || len(d.Acts) != 1 {
+				t.Errorf("%s: %s (%s), want an ordinary customer's complaint", tt.name, d.Kind, d.Skip)
+			}
+			continue
+		}
+		if d.Kind != core.KindSuspect || len(d.Acts) != 0 || !strings.Contains(d.Skip, tt.suspect) {
+			t.Errorf("%s: %s with %d acts (%s), want suspect: %s", tt.name, d.Kind, len(d.Acts), d.Skip, tt.suspect)
+		}
+	}
+}

@@ -91,6 +91,9 @@ type Digest struct {
 	// Unverified lists mail from the owner's address that could not be
 	// verified as the owner's: it did nothing; followupd approve ID applies it.
 	Unverified []DigestMessage
+	// Suspect lists customer mail not answered because the receiving
+	// server marked it as spam or its sender failed authentication.
+	Suspect []DigestMessage
 	// Unsure lists first contacts read with doubt: answered with the
 	// neutral acknowledgement, shown here with the evidence so one tag
 	// settles them. Unanswered lists first contacts that got nothing (no
@@ -106,7 +109,7 @@ type Digest struct {
 // A nil digest is empty.
 func (d *Digest) Empty() bool {
 	return d == nil || len(d.NewCustomers)+len(d.OpenCases)+len(d.Expiring)+len(d.Feedback)+
-		len(d.Unattributed)+len(d.Unverified)+len(d.Unsure)+len(d.Unanswered)+len(d.Failed)+len(d.InDoubt)+len(d.Tomorrow) == 0
+		len(d.Unattributed)+len(d.Unverified)+len(d.Suspect)+len(d.Unsure)+len(d.Unanswered)+len(d.Failed)+len(d.InDoubt)+len(d.Tomorrow) == 0
 }
 
 // DigestCustomer is a customer who wrote for the first time.

@@ -39,6 +39,8 @@ func Sample() Data {
 			Unattributed: []DigestMessage{{Subject: "Fwd: invoice question", From: "Pam <owner@example.com>", Received: now.Add(-5 * time.Hour), UID: 317}},
 			Unverified: []DigestMessage{{ID: 412, Subject: "#resolved dana@example.com", From: "owner@example.com", Received: now.Add(-2 * time.Hour), UID: 318,
 				Why: "Authentication-Results from mx.example.com: dmarc=fail"}},
+			Suspect: []DigestMessage{{ID: 415, Subject: "Your invoice is overdue", From: "billing@bank.example", Received: now.Add(-3 * time.Hour), UID: 320,
+				Why: "failed authentication: dmarc=fail"}},
 			Unsure: []DigestReading{{Customer: "Gus Moe", Email: "gus@example.org", Subject: "The saddle", Category: core.Inquiry,
 				Evidence: `fault "loose" +1.2; question "is that normal?" +1.0`, Received: now.Add(-7 * time.Hour)}},
 			Unanswered: []DigestReading{{Customer: "Hal Ito", Email: "hal@example.net", Subject: "Hello", Category: core.Other,

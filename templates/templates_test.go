@@ -527,6 +527,7 @@ func TestDigestShowsOnlyWhatHappened(t *testing.T) {
 		"Maybe sent":                func(d *Digest) { d.InDoubt = nil },
 		"couldn't match":            func(d *Digest) { d.Unattributed = nil },
 		"could not verify as yours": func(d *Digest) { d.Unverified = nil },
+		"marked as spam":            func(d *Digest) { d.Suspect = nil },
 		"What customers told you":   func(d *Digest) { d.Feedback = nil },
 		"New customers":             func(d *Digest) { d.NewCustomers = nil },
 		"Planned for tomorrow":      func(d *Digest) { d.Tomorrow = nil },

@@ -88,6 +88,12 @@ func TestForgedOwnerMailActsOnNothingAndTheOwnersOwnStillWorks(t *testing.T) {
 	for _, a := range attacks {
 		e.deliver(a)
 	}
+	// Customer mail the server marked as spam, or whose sender's domain
+	// disowns it: no answer, no customer.
+	e.deliver([]byte("X-Spam-Flag: YES\r\nX-Spam-Status: Yes, score=12.0 required=5.0\r\n" +
+		string(customerMail("Prize Desk <winner@lottery.example>", "You won, claim your refund", "spam-1@lottery.example", "Your order is delayed, claim your refund at http://spam.example/"))))
+	e.deliver([]byte("Authentication-Results: mx.example.test; spf=fail smtp.mailfrom=bank.example; dmarc=fail header.from=bank.example\r\n" +
+		string(customerMail("Marta Ruiz <marta@bank.example>", "Your account is locked", "phish-1@bank.example", "My payment failed twice, please call me."))))
 	// The owner's own: a forward the server verified, and a #resolved that
 	// only its DKIM signature verifies.
 	e.deliver(ownerMailTo("genuine-1", "Fwd: Group rental?", "treat them well\n\n---------- Forwarded message ---------\n"+
@@ -104,7 +110,7 @@ func TestForgedOwnerMailActsOnNothingAndTheOwnersOwnStillWorks(t *testing.T) {
 
 	for _, c := range e.smtp.Messages() {
 		for _, to := range c.To {
-			if to != "dana@example.com" && to != "owner@example.test" && to != "gil@example.org" {
+			if to != "dana@example.com" && to != "owner@example.test" && to != "gil@example.org" && to != "ivy@example.net" {
 				t.Errorf("mail went to %s:\n%s", to, c.Data)
 			}
 		}
@@ -112,8 +118,17 @@ func TestForgedOwnerMailActsOnNothingAndTheOwnersOwnStillWorks(t *testing.T) {
 	if len(e.sentTo("gil@example.org")) != 1 {
 		t.Errorf("the verified forward was not answered:\n%s", summary(e.smtp.Messages()))
 	}
-	if _, errs, code := cli(t, "customer", "-config", path, "victim@thirdparty.example"); code == 0 {
-		t.Errorf("the victim of the forged forward became a customer (%s)", errs)
+	for _, who := range []string{"victim@thirdparty.example", "winner@lottery.example", "marta@bank.example"} {
+		if _, errs, code := cli(t, "customer", "-config", path, who); code == 0 {
+			t.Errorf("%s became a customer (%s)", who, errs)
+		}
+	}
+	digest := cliOK(t, "digest", "-config", path)
+	for _, want := range []string{"marked as spam", "You won, claim your refund", "Your account is locked", "dmarc=fail",
+		"could not verify as yours", "followupd approve"} {
+		if !strings.Contains(digest, want) {
+			t.Errorf("the digest does not say %q:\n%s", want, digest)
+		}
 	}
 	dana := customerOf(t, path, "dana@example.com")
 	if dana.OptedOut {

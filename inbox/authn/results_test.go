@@ -73,3 +73,34 @@ func TestACommentCannotAddAResult(t *testing.T) {
 		t.Errorf("results %+v, want spf=fail alone", got.Results)
 	}
 }
+
+func TestTheServersSpamVerdictIsRead(t *testing.T) {
+	tests := []struct {
+		header string
+		spam   bool
+	}{
+		{"X-Spam-Flag: YES", true},
+		{"X-Spam-Flag: NO", false},
+		{"X-Spam-Status: Yes, score=7.9 required=5.0 tests=BAYES_99,URIBL_BLACK autolearn=no", true},
+		{"X-Spam-Status: No, score=-0.1 required=5.0 tests=DKIM_SIGNED,DKIM_VALID", false},
+		{"X-Spam-Status: No, score=6.5 required=5.0", true}, // over its threshold, whatever the word says
+		{"X-Spam: Yes", true},
+		{"X-Spamd-Result: default: True [16.20 / 15.00];\r\n\tBAYES_SPAM(5.10)[99.99%]", true},
+		{"X-Spamd-Result: default: False [-3.10 / 15.00];\r\n\tDMARC_POLICY_ALLOW(-0.50)[shop.example,quarantine]", false},
+		{"X-MS-Exchange-Organization-SCL: 5", true},
+		{"X-MS-Exchange-Organization-SCL: 1", false},
+		{"X-MS-Exchange-Organization-SCL: -1", false},
+		{"X-Forefront-Antispam-Report: CIP:198.51.100.66;CTRY:;LANG:en;SCL:9;SRV:;IPV:NLI;SFV:SPM;", true},
+		{"X-Forefront-Antispam-Report: CIP:209.85.128.52;CTRY:US;LANG:en;SCL:1;SRV:;IPV:NLI;SFV:NSPM;", false},
+		{"Subject: X-Spam-Flag: YES", false},
+	}
+	for _, tt := range tests {
+		m, err := inbox.ParseBytes([]byte(tt.header + "\r\nFrom: a@example.com\r\n\r\nhello\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := authn.Spam(m.Header); (got != "") != tt.spam {
+			t.Errorf("%q: spam %q, want %v", tt.header, got, tt.spam)
+		}
+	}
+}

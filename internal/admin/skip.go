@@ -12,6 +12,7 @@ const (
 	SkipOwnAddress = "own-address"      // sent by followupd's own address
 	SkipOwner      = "owner"            // written by the owner
 	SkipUnverified = "unverified-owner" // from the owner's address, not verified as the owner's
+	SkipSpam       = "spam"             // marked as spam, or its sender failed authentication
 	SkipNoSender   = "no-sender"        // no usable sender address
 	SkipMalformed  = "malformed"        // the message could not be parsed
 	SkipDuplicate  = "duplicate"        // already recorded (same Message-ID or content)
@@ -22,7 +23,7 @@ const (
 // SkipLabels returns every value SkipLabel can return, in a fixed order.
 func SkipLabels() []string {
 	return []string{SkipAutoReply, SkipList, SkipBulk, SkipBounce, SkipOwnAddress,
-		SkipOwner, SkipUnverified, SkipNoSender, SkipMalformed, SkipDuplicate, SkipOptOut, SkipOther}
+		SkipOwner, SkipUnverified, SkipSpam, SkipNoSender, SkipMalformed, SkipDuplicate, SkipOptOut, SkipOther}
 }
 
 // skipMatchers map words found in a free-form reason to a label. Order
@@ -35,6 +36,7 @@ var skipMatchers = []struct {
 	words []string
 }{
 	{SkipUnverified, []string{"unverified owner"}},
+	{SkipSpam, []string{"marked as spam", "failed authentication"}},
 	{SkipNoSender, []string{"no sender", "no from", "missing sender", "without sender", "empty sender"}},
 	{SkipOwnAddress, []string{"own address", "followupd's own", "from followupd", "from ourselves", "from self"}},
 	{SkipDuplicate, []string{"duplicate", "already seen", "already recorded", "already ingested", "seen before"}},

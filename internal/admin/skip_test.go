@@ -64,6 +64,8 @@ func TestSkipLabelFoldsFreeFormReasonsIntoFixedSet(t *testing.T) {
 		{"parser panic: index out of range\ngoroutine 7 [running]:\ninbox/bounce.go:12", SkipMalformed},
 		// Unverified owner mail, whatever its reason quotes from the headers.
 		{"unverified owner mail (forward): Authentication-Results from mx.google.com: spf=fail smtp.mailfrom=bounce@spam.example; dmarc=fail", SkipUnverified},
+		{"marked as spam by the receiving server (X-Spam-Flag: YES)", SkipSpam},
+		{"failed authentication: spf=fail and no DKIM pass (Authentication-Results from mx.example.test)", SkipSpam},
 		// Labels map to themselves, in any case.
 		{"opt-out", SkipOptOut},
 		{"OWN-ADDRESS", SkipOwnAddress},
@@ -80,10 +82,10 @@ func TestSkipLabelFoldsFreeFormReasonsIntoFixedSet(t *testing.T) {
 	}
 }
 
-func TestSkipLabelsAreTwelveAndMapToThemselves(t *testing.T) {
+func TestSkipLabelsAreThirteenAndMapToThemselves(t *testing.T) {
 	labels := SkipLabels()
-	if len(labels) != 12 {
-		t.Errorf("SkipLabels() has %d labels, want 12: %q", len(labels), labels)
+	if len(labels) != 13 {
+		t.Errorf("SkipLabels() has %d labels, want 13: %q", len(labels), labels)
 	}
 	for _, l := range labels {
 		if got := SkipLabel(l); got != l {

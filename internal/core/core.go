@@ -25,11 +25,14 @@ const (
 	// forward, a reply, a command) but is not proven the owner's: it acts
 	// on nothing until the owner approves it.
 	KindUnverified Kind = "unverified-owner"
-	KindBounce     Kind = "bounce"    // a delivery failure report
-	KindAuto       Kind = "auto"      // written by a machine, or must not be answered
-	KindSelf       Kind = "self"      // sent by followupd's own address
-	KindMalformed  Kind = "malformed" // could not be parsed or recorded; left in the mailbox
-	KindOptOut     Kind = "optout"    // a List-Unsubscribe request
+	// KindSuspect is mail the receiving server marked as spam, or whose
+	// sender failed its authentication: never answered.
+	KindSuspect   Kind = "suspect"
+	KindBounce    Kind = "bounce"    // a delivery failure report
+	KindAuto      Kind = "auto"      // written by a machine, or must not be answered
+	KindSelf      Kind = "self"      // sent by followupd's own address
+	KindMalformed Kind = "malformed" // could not be parsed or recorded; left in the mailbox
+	KindOptOut    Kind = "optout"    // a List-Unsubscribe request
 )
 
 // Category is what a customer's message means.

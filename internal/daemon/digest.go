@@ -65,6 +65,13 @@ func BuildDigest(ctx context.Context, st *store.Store, cfg *config.Config, now, 
 			dg.Unattributed = append(dg.Unattributed, dm)
 		}
 	}
+	suspect, err := st.SuspectSince(ctx, since, digestLimit)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range suspect {
+		dg.Suspect = append(dg.Suspect, templates.DigestMessage{ID: m.ID, Subject: m.Subject, From: m.From, Received: m.Ingested, UID: m.UID, Why: m.SkipReason})
+	}
 	attention, err := st.AttentionSince(ctx, since, digestLimit)
 	if err != nil {
 		return nil, err

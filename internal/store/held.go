@@ -70,3 +70,9 @@ func (t *Tx) Approved(id int64, as string, by string) error {
 func (s *Store) Unverified(ctx context.Context) ([]MessageSummary, error) {
 	return s.messages(ctx, ` WHERE m.review = 1 AND m.kind = ? ORDER BY m.id`, core.KindUnverified)
 }
+
+// SuspectSince returns customer mail not answered for being spam or
+// failing authentication, recorded at or after t, at most limit.
+func (s *Store) SuspectSince(ctx context.Context, t time.Time, limit int) ([]MessageSummary, error) {
+	return s.messages(ctx, ` WHERE m.kind = ? AND m.ingested >= ? ORDER BY m.id LIMIT ?`, core.KindSuspect, unix(t), limit)
+}
