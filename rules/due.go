@@ -18,6 +18,11 @@ type DueFacts struct {
 	// SentToday counts the customer emails sent since local midnight
 	// (read only when a daily cap is set).
 	SentToday int
+	// NewRecipients counts the addresses first written to in the last
+	// hour; OwnerAlerts the mail sent to the owner in the last hour (read
+	// only when those limits are set).
+	NewRecipients int
+	OwnerAlerts   int
 }
 
 // Verdict is what to do with a due follow-up, and in which language.
@@ -29,6 +34,9 @@ type Verdict struct {
 	// mail (the owner's while theirs is not known), the owner's for the
 	// owner's.
 	Lang core.Lang
+	// Surge: a limit held it or rolled it up; the owner is told once an
+	// hour (Policy.SurgeAlert).
+	Surge bool
 }
 
 // openCaseRecheck is how often a follow-up held back by an open complaint
@@ -68,7 +76,16 @@ func (p *Policy) decideDue(f *core.Followup, d DueFacts, now time.Time) Verdict 
 		return Verdict{Action: core.Skip, Reason: fmt.Sprintf("too late: due %s, more than %s ago", f.Due.UTC().Format(time.RFC3339), config.FormatDuration(l.MaxLate))}
 	}
 	if !customer {
+		if l.OwnerAlertsPerHour > 0 && d.OwnerAlerts >= l.OwnerAlertsPerHour && !f.Released && f.Sequence != SurgeSequence {
+			return Verdict{Action: core.Skip, Surge: true, Reason: fmt.Sprintf("%s %d owner alerts sent in the last hour (owner_alerts_per_hour): rolled into one alert", RolledUp, d.OwnerAlerts)}
+		}
 		return Verdict{Action: core.Send}
+	}
+	if l.NewPerHour > 0 && c.NewRecipient() && !f.Released && d.NewRecipients >= l.NewPerHour {
+		// A flood of first contacts is how a shop is made a spam relay:
+		// what goes beyond the limit waits for the owner, never for time.
+		return Verdict{Action: core.Hold, Surge: true, Reason: fmt.Sprintf("held: %d new addresses written to in the last hour (new_recipients_per_hour); "+
+			"followupd approve releases it, else it expires after %s", d.NewRecipients, config.FormatDuration(HeldFor))}
 	}
 	if d.OpenCase != nil && !f.Event.CaseMail() {
 		return Verdict{Action: core.Wait, Until: now.Add(openCaseRecheck), Reason: "open complaint case: no thank-you, check-in or feedback request until it is resolved"}
@@ -83,6 +100,37 @@ func (p *Policy) decideDue(f *core.Followup, d DueFacts, now time.Time) Verdict 
 		return Verdict{Action: core.Wait, Until: next, Reason: "outside send_hours or on a holiday"}
 	}
 	return Verdict{Action: core.Send}
+}
+
+// HeldFor is how long a follow-up held by a limit waits for the owner
+// before it expires.
+const HeldFor = 24 * time.Hour
+
+// RolledUp starts the reason of an owner alert rolled into the surge alert.
+const RolledUp = "rolled up:"
+
+// SurgeSequence and SurgeTemplate name the alert that tells the owner a
+// limit held mail back; SurgeDelay is how long after the first it goes,
+// so that it names more than the first.
+const (
+	SurgeSequence = "followupd-limits"
+	SurgeTemplate = "owner-surge"
+	SurgeDelay    = 10 * time.Minute
+)
+
+// SurgeAlert is the alert to the owner about what the limits hold back,
+// planned on behalf of f (a follow-up a limit held or rolled up) at now,
+// when none waits to go; last is when the previous one was sent (zero if
+// never). It goes SurgeDelay after the first hold, so that it names more
+// than one, and never within an hour of the previous one: the owner gets
+// at most one an hour.
+func (p *Policy) SurgeAlert(f *core.Followup, now, last time.Time) core.Followup {
+	due := now.Add(SurgeDelay)
+	if next := last.Add(time.Hour); due.Before(next) {
+		due = next
+	}
+	return core.Followup{CustomerID: f.Customer.ID, TriggerKey: fmt.Sprintf("s:%d", due.UTC().Truncate(time.Hour).Unix()), Event: f.Event,
+		TriggerTime: now, Sequence: SurgeSequence, Template: SurgeTemplate, Recipient: core.ToOwner, Due: due}
 }
 
 // SendAt is when a follow-up due at due would go, by the sending windows

@@ -122,3 +122,65 @@ func TestDueMailIsWrittenInTheCustomersLanguageAndOwnerMailInTheOwners(t *testin
 		}
 	}
 }
+
+func TestTheLimitsHoldNewRecipientsAndRollUpOwnerAlerts(t *testing.T) {
+	now := time.Date(2026, 3, 4, 16, 0, 0, 0, time.UTC)
+	p := &Policy{lang: core.English, limits: Limits{Loc: time.UTC, NewPerHour: 30, OwnerAlertsPerHour: 10}}
+	fresh := core.Followup{Recipient: core.ToCustomer, Event: core.EventInquiry, Due: now, Customer: core.Customer{ID: 9, Email: "new@example.com"}}
+	known := fresh
+	known.Customer.FirstAuto, known.Customer.LastAuto = now.Add(-72*time.Hour), now.Add(-72*time.Hour)
+	answered := fresh
+	answered.Customer.LastOwner = now.Add(-time.Hour) // the owner wrote to them
+	apology := fresh
+	apology.Event = core.EventComplaint
+	released := fresh
+	released.Released = true
+	alert := core.Followup{Recipient: core.ToOwner, Event: core.EventComplaint, Sequence: "complaint", Template: "owner-alert", Due: now, Customer: fresh.Customer}
+	surge := alert
+	surge.Sequence, surge.Template = SurgeSequence, SurgeTemplate
+	off := &Policy{lang: core.English, limits: Limits{Loc: time.UTC}}
+	for _, tt := range []struct {
+		name  string
+		p     *Policy
+		f     core.Followup
+		facts DueFacts
+		want  core.Action
+		surge bool
+	}{
+		{"the 30th new address", p, fresh, DueFacts{NewRecipients: 29}, core.Send, false},
+		{"the 31st new address", p, fresh, DueFacts{NewRecipients: 30}, core.Hold, true},
+		{"a complaint's apology counts too", p, apology, DueFacts{NewRecipients: 30}, core.Hold, true},
+		{"a customer written to before", p, known, DueFacts{NewRecipients: 500}, core.Send, false},
+		{"a customer the owner answered", p, answered, DueFacts{NewRecipients: 500}, core.Send, false},
+		{"released by the owner", p, released, DueFacts{NewRecipients: 500}, core.Send, false},
+		{"no limit", off, fresh, DueFacts{NewRecipients: 5000}, core.Send, false},
+		{"the 10th owner alert", p, alert, DueFacts{OwnerAlerts: 9}, core.Send, false},
+		{"the 11th owner alert", p, alert, DueFacts{OwnerAlerts: 10}, core.Skip, true},
+		{"the surge alert itself", p, surge, DueFacts{OwnerAlerts: 10}, core.Send, false},
+		{"no owner alert limit", off, alert, DueFacts{OwnerAlerts: 100}, core.Send, false},
+	} {
+		v := tt.p.DecideDue(&tt.f, tt.facts, now)
+		if v.Action != tt.want || v.Surge != tt.surge {
+			t.Errorf("%s: %s (surge %v, %q), want %s (surge %v)", tt.name, v.Action, v.Surge, v.Reason, tt.want, tt.surge)
+		}
+		if v.Action == core.Skip && !strings.HasPrefix(v.Reason, RolledUp) {
+			t.Errorf("%s: a rolled-up alert's reason %q does not start with %q", tt.name, v.Reason, RolledUp)
+		}
+	}
+}
+
+func TestTheSurgeAlertGoesOnceAnHourAtMost(t *testing.T) {
+	p := &Policy{limits: Limits{Loc: time.UTC}}
+	f := &core.Followup{Customer: core.Customer{ID: 3}}
+	now := time.Date(2026, 3, 4, 16, 55, 0, 0, time.UTC)
+	a := p.SurgeAlert(f, now, time.Time{})
+	b := p.SurgeAlert(f, now.Add(3*time.Minute), time.Time{})
+	if a.TriggerKey != b.TriggerKey || !a.Due.Equal(now.Add(SurgeDelay)) || a.Recipient != core.ToOwner {
+		t.Errorf("two holds in a row plan %+v and %+v, want one alert due %s", a, b, now.Add(SurgeDelay))
+	}
+	// The first went at 17:05; a hold at 17:20 plans the next for 18:05.
+	c := p.SurgeAlert(f, now.Add(25*time.Minute), a.Due)
+	if c.TriggerKey == a.TriggerKey || !c.Due.Equal(a.Due.Add(time.Hour)) {
+		t.Errorf("after one was sent: %+v, want a new one due %s", c, a.Due.Add(time.Hour))
+	}
+}

@@ -46,7 +46,15 @@ type Limits struct {
 	MinGap   time.Duration
 	DailyCap int
 	MaxLate  time.Duration
+	// NewPerHour is [trust] new_recipients_per_hour, OwnerAlertsPerHour
+	// owner_alerts_per_hour; 0 is no limit.
+	NewPerHour         int
+	OwnerAlertsPerHour int
 }
+
+// Counted reports whether a limit needs what was sent counted before each
+// send (daily_cap, new recipients, owner alerts).
+func (l Limits) Counted() bool { return l.DailyCap > 0 || l.NewPerHour > 0 || l.OwnerAlertsPerHour > 0 }
 
 // TemplateAsks says what a template's front matter asks the customer for.
 type TemplateAsks func(template string) core.Asks
@@ -62,7 +70,8 @@ func New(cfg *config.Config, asks TemplateAsks) (*Policy, error) {
 		asks:      asks,
 		trust:     newTrust(cfg.Trust),
 		limits: Limits{Windows: b.SendWindows, Loc: b.Location, Holidays: b.HolidaySet,
-			MinGap: b.MinGap.Duration, DailyCap: b.DailyCap, MaxLate: b.MaxLate.Duration},
+			MinGap: b.MinGap.Duration, DailyCap: b.DailyCap, MaxLate: b.MaxLate.Duration,
+			NewPerHour: cfg.Trust.NewRecipientsPerHour, OwnerAlertsPerHour: cfg.Trust.OwnerAlertsPerHour},
 	}
 	if p.lang == "" {
 		p.lang = core.English

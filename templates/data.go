@@ -25,10 +25,29 @@ type Data struct {
 	Promise  string
 	Promised time.Duration
 	Digest   *Digest // the owner's daily digest; nil except for the digest template
+	Surge    *Surge  // what the limits held back; nil except for the surge alert
 	Now      time.Time
 	// Lang is the language of the template being rendered ("" for a base
 	// file, NAME.txt); set by rendering.
 	Lang core.Lang
+}
+
+// Surge is what the limits held back in the last hour: follow-ups to
+// addresses the shop never wrote to beyond new_recipients_per_hour (held
+// for the owner), and alerts to the owner beyond owner_alerts_per_hour
+// (rolled into this one). Held and RolledUp name the first few.
+type Surge struct {
+	Since                    time.Time
+	Limit, AlertLimit        int
+	HeldCount, RolledUpCount int
+	Held, RolledUp           []SurgeItem
+}
+
+// SurgeItem is one follow-up a limit held back: its ID (for followupd
+// approve), the customer and the message it answers.
+type SurgeItem struct {
+	ID                             int64
+	Name, Email, Template, Subject string
 }
 
 // Customer is the recipient as followupd remembers them (Name, Email,

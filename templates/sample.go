@@ -27,6 +27,10 @@ func Sample() Data {
 		Followup:    Followup{Sequence: "new-contact", Template: "thank-you", Step: 1},
 		Unsubscribe: "mailto:shop@example.com?subject=unsubscribe",
 		Promised:    24 * time.Hour,
+		Surge: &Surge{Since: now.Add(-70 * time.Minute), Limit: 30, AlertLimit: 10, HeldCount: 2, RolledUpCount: 1,
+			Held: []SurgeItem{{ID: 901, Name: "Rae Moss", Email: "rae@example.org", Template: "thank-you", Subject: "Quick question"},
+				{ID: 902, Email: "tom@example.net", Template: "apology", Subject: "My order is late"}},
+			RolledUp: []SurgeItem{{ID: 903, Email: "tom@example.net", Template: "owner-alert", Subject: "My order is late"}}},
 		Digest: &Digest{
 			Date:         now,
 			NewCustomers: []DigestCustomer{{Name: "Ana López", Email: "ana@example.com", First: wrote, Category: core.Inquiry}},

@@ -34,11 +34,11 @@ func mustLoad(t *testing.T, dir string) *Set {
 	return set
 }
 
-var ownerFacing = map[string]bool{"owner-alert": true, "owner-reminder": true, "digest": true}
+var ownerFacing = map[string]bool{"owner-alert": true, "owner-reminder": true, "owner-surge": true, "digest": true}
 
 func TestDefaultsRenderAsAPersonWouldWrite(t *testing.T) {
 	set := mustLoad(t, "")
-	want := []string{"apology", "check-in", "digest", "feedback-request", "owner-alert", "owner-reminder",
+	want := []string{"apology", "check-in", "digest", "feedback-request", "owner-alert", "owner-reminder", "owner-surge",
 		"satisfaction-check", "stay-in-touch", "thank-you"}
 	if got := strings.Join(set.Names(), " "); got != strings.Join(want, " ") {
 		t.Fatalf("defaults = %s, want %s", got, strings.Join(want, " "))
@@ -47,7 +47,7 @@ func TestDefaultsRenderAsAPersonWouldWrite(t *testing.T) {
 	nameless := Sample()
 	nameless.Customer.Name = ""
 	sparse := Sample() // what the daemon may pass: nothing optional
-	sparse.Case, sparse.Digest, sparse.Promised, sparse.Unsubscribe = nil, nil, 0, ""
+	sparse.Case, sparse.Digest, sparse.Surge, sparse.Promised, sparse.Unsubscribe = nil, nil, nil, 0, ""
 	sparse.Message.Text, sparse.Business.Address = "", ""
 	sparse.Customer.FirstTime = false
 	datas := []struct {

@@ -219,11 +219,11 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if sync == "" {
 		sync = "never"
 	}
-	fmt.Fprintf(stdout, "customers   %d\nmessages    %d (%d not answered, %d malformed)\nfollow-ups  %d pending, %d sent, %d failed, %d in doubt, %d cancelled, %d skipped\ncomplaints  %d open\nfor review  %d: %d unverified owner mail, %d forward(s) whose customer was not found (followupd review)\nlast sync   %s\n",
+	fmt.Fprintf(stdout, "customers   %d\nmessages    %d (%d not answered, %d malformed)\nfollow-ups  %d pending, %d sent, %d failed, %d in doubt, %d cancelled, %d skipped, %d held for you, %d expired\ncomplaints  %d open\nfor review  %d: %d unverified owner mail, %d forward(s) whose customer was not found (followupd review)\nlast sync   %s\n",
 		r.Customers, r.Messages, r.Skipped, r.Malformed,
 		r.Followups[core.Pending]+r.Followups[core.Sending], r.Followups[core.Sent],
 		r.Followups[core.Failed], r.Followups[core.Doubt], r.Followups[core.Cancelled],
-		r.Followups[core.Skipped], r.OpenCases, r.Review, r.Unverified, r.Review-r.Unverified, sync)
+		r.Followups[core.Skipped], r.Followups[core.Held], r.Followups[core.Expired], r.OpenCases, r.Review, r.Unverified, r.Review-r.Unverified, sync)
 	if r.Followups[core.Doubt] > 0 || r.Followups[core.Failed] > 0 {
 		fmt.Fprintln(stdout, "\nfailed and in-doubt follow-ups: see `followupd customer EMAIL`; `followupd retry ID` sends one again.")
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -207,4 +208,74 @@ func customerOf(t *testing.T, path, email string) customerOut {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestAFloodOfNewSendersGetsThirtyAnswersAndTheOwnerTenAlerts: with the
+// default limits, 200 first contacts and 60 complaints from 260 addresses
+// the shop never wrote to, in a minute, make at most 30 replies and at
+// most 10 alerts (the surge alert, the 11th, follows ten minutes later);
+// everything else is held or rolled up, listed for the owner, and what
+// the owner approves goes.
+func TestAFloodOfNewSendersGetsThirtyAnswersAndTheOwnerTenAlerts(t *testing.T) {
+	e := newDovecotEnv(t, "imap-secret")
+	path := e.writeConfig(cfg{business: `min_gap = "0s"`, tables: "[digest]\ntime = \"\"\n", sequences: complaintSequences})
+	p := startProc(t, []string{"FOLLOWUPD_TEST_IMAP_PASSWORD=" + e.pass}, "run", "-config", path)
+	p.waitConnected()
+	for i := range 200 {
+		e.deliver(customerMail(fmt.Sprintf("Ann %d <ann%d@flood.example>", i, i), "Do you sell bells?", fmt.Sprintf("ann%d@flood.example", i), "Do you sell bells?"))
+	}
+	for i := range 60 {
+		e.deliver(customerMail(fmt.Sprintf("Bo %d <bo%d@flood.example>", i, i), "Broken order", fmt.Sprintf("bo%d@flood.example", i),
+			"My order arrived broken and nobody answers. I want a refund."))
+	}
+	// The positive sign: every first follow-up of the 260 contacts (a
+	// reply each, and an alert for each complaint) was decided: sent,
+	// held or rolled up.
+	var st struct {
+		Followups map[string]int `json:"followups"`
+	}
+	eventually(t, "all 260 contacts decided", func() bool {
+		cliJSON(t, &st, "status", "-json", "-config", path)
+		f := st.Followups
+		return f["held"]+f["sent"]+f["skipped"] == 260+60
+	})
+	toCustomers, toOwner := 0, 0
+	for _, c := range e.smtp.Messages() {
+		if c.To[0] == "owner@example.test" {
+			toOwner++
+		} else {
+			toCustomers++
+		}
+	}
+	if toCustomers > 30 || toOwner > 10 || st.Followups["held"] != 260-toCustomers {
+		t.Errorf("%d replies (at most 30), %d owner alerts (at most 10 now, and the surge alert later), %d held", toCustomers, toOwner, st.Followups["held"])
+	}
+	var q []queueEntry
+	cliJSON(t, &q, "queue", "-json", "-config", path)
+	surge := 0
+	for _, f := range q {
+		if f.Template == "owner-surge" && f.Recipient == "owner" {
+			surge++
+		}
+	}
+	if surge != 1 {
+		t.Errorf("%d surge alerts planned, want 1: %+v", surge, q)
+	}
+	var review []struct {
+		Kind    string `json:"kind"`
+		From    string `json:"from"`
+		Approve string `json:"approve"`
+	}
+	cliJSON(t, &review, "review", "-json", "-config", path)
+	if len(review) != st.Followups["held"] {
+		t.Fatalf("review lists %d, want the %d held", len(review), st.Followups["held"])
+	}
+	first := review[0]
+	out := cliOK(t, "approve", "-config", path, first.Approve)
+	if !strings.Contains(out, "released") {
+		t.Errorf("approve %s: %s", first.Approve, out)
+	}
+	eventually(t, "the released reply sent", func() bool { return len(e.sentTo(first.From)) == 1 })
+	p.signal(15)
+	p.wait(30 * time.Second)
 }

@@ -83,7 +83,7 @@ func TestSIGTERMMidQueueStopsCleanlyAndARestartSendsEachFollowUpOnce(t *testing.
 		time.Sleep(50 * time.Millisecond)
 		return testserver.FaultNone
 	})
-	path := e.writeConfig(cfg{tables: noDigest, sequences: thankYouOnly})
+	path := e.writeConfig(cfg{tables: noDigest, sequences: thankYouOnly, trust: "new_recipients_per_hour = 0 # volume, not an attack"})
 	env := []string{"FOLLOWUPD_TEST_IMAP_PASSWORD=" + e.pass}
 
 	first := startProc(t, env, "run", "-config", path)

@@ -60,7 +60,8 @@ type Business struct {
 	// MinGap is the least time between two automatic emails to one
 	// customer (owner-bound steps and complaint handling are exempt).
 	MinGap Duration `toml:"min_gap"`
-	// DailyCap is the most customer emails sent in one local day; 0 = no cap.
+	// DailyCap is the most customer emails sent in one local day; 0 = no
+	// cap. Default 300.
 	DailyCap int `toml:"daily_cap"`
 	// MaxLate: a follow-up this late (after an outage, say) is skipped
 	// with a reason instead of being sent; 0 = never too late.
@@ -226,6 +227,13 @@ type Trust struct {
 	// DNSResolver is the DNS server ("host:port") asked for DKIM keys;
 	// "" is the system's resolver.
 	DNSResolver string `toml:"dns_resolver"`
+	// NewRecipientsPerHour is the most addresses the shop never wrote to
+	// that automatic mail goes to in an hour (complaints' apologies too);
+	// the rest is held for the owner. 0 = no limit. Default 30.
+	NewRecipientsPerHour int `toml:"new_recipients_per_hour"`
+	// OwnerAlertsPerHour is the most alerts and reminders to the owner in
+	// an hour; the rest are rolled into one alert. 0 = no limit. Default 10.
+	OwnerAlertsPerHour int `toml:"owner_alerts_per_hour"`
 
 	// IDs are the authserv-ids in effect: AuthservIDs, else those of the
 	// provider imap.address names; IDsFrom says which ("" when none).
@@ -308,7 +316,7 @@ func Find(flagValue string) string {
 // its own (the required fields are empty); Parse decodes on top of it.
 func Default() *Config {
 	return &Config{
-		Business: Business{Timezone: "UTC", Location: time.UTC, Language: core.English, MinGap: Duration{24 * time.Hour},
+		Business: Business{Timezone: "UTC", Location: time.UTC, Language: core.English, MinGap: Duration{24 * time.Hour}, DailyCap: 300,
 			MaxLate: Duration{7 * 24 * time.Hour}, Promise: Duration{24 * time.Hour}},
 		IMAP: IMAP{
 			Security:       "tls",
@@ -329,6 +337,6 @@ func Default() *Config {
 		},
 		Store:  Store{Path: "followupd.db"},
 		Digest: Digest{Time: "18:00"},
-		Trust:  Trust{Owner: OwnerVerified},
+		Trust:  Trust{Owner: OwnerVerified, NewRecipientsPerHour: 30, OwnerAlertsPerHour: 10},
 	}
 }

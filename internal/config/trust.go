@@ -40,6 +40,12 @@ func validateTrust(ps *problems, t *Trust, imapAddress string) {
 			}
 		}
 	}
+	if t.NewRecipientsPerHour < 0 {
+		ps.add("trust.new_recipients_per_hour", "must be 0 (no limit) or more, got %d", t.NewRecipientsPerHour)
+	}
+	if t.OwnerAlertsPerHour < 0 {
+		ps.add("trust.owner_alerts_per_hour", "must be 0 (no limit) or more, got %d", t.OwnerAlertsPerHour)
+	}
 	if t.DNSResolver != "" {
 		if _, _, err := net.SplitHostPort(t.DNSResolver); err != nil {
 			ps.add("trust.dns_resolver", "%q is not host:port (e.g. \"127.0.0.1:53\")", t.DNSResolver)

@@ -125,6 +125,9 @@ const (
 	Wait   Action = "wait"   // not now: try again later
 	Skip   Action = "skip"   // not at all: a condition did not hold, or it is too late
 	Cancel Action = "cancel" // not at all: the customer opted out, bounces or replied
+	// Hold keeps it for the owner: a limit that an attack meets and a
+	// shop's day does not (new recipients per hour) was reached.
+	Hold Action = "hold"
 )
 
 // State is where a follow-up is in its life.
@@ -139,10 +142,12 @@ const (
 	Cancelled State = "cancelled" // no longer wanted (opt-out, reply, owner, bounce)
 	Skipped   State = "skipped"   // its conditions did not hold when due, or too late
 	Doubt     State = "doubt"     // a send was interrupted: it may or may not have gone out
+	Held      State = "held"      // kept by a limit until the owner releases it (followupd approve)
+	Expired   State = "expired"   // held, and not released within a day: never sent
 )
 
 // States lists every follow-up state.
-var States = []State{Pending, Sending, Sent, Failed, Cancelled, Skipped, Doubt}
+var States = []State{Pending, Sending, Sent, Failed, Cancelled, Skipped, Doubt, Held, Expired}
 
 // Valid reports whether s is a known state.
 func (s State) Valid() bool { return contains(States, s) }

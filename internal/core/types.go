@@ -12,6 +12,7 @@ type Customer struct {
 	LastInbound  time.Time // they last wrote
 	LastOwner    time.Time // the owner last answered them
 	LastAuto     time.Time // followupd last sent them something
+	FirstAuto    time.Time // followupd first sent them something; zero: never
 	InboundSeq   int64     // the id of the newest message they wrote
 	OwnerSeq     int64     // the id of the newest message by which the owner answered them
 	Contacts     int
@@ -26,6 +27,12 @@ type Customer struct {
 	// (#lang:xx, followupd customer -lang), and detection no longer changes it.
 	Language        Lang
 	LanguageByOwner bool
+}
+
+// NewRecipient reports an address the shop never wrote to: neither
+// followupd nor, as far as it knows, the owner.
+func (c Customer) NewRecipient() bool {
+	return c.FirstAuto.IsZero() && c.LastAuto.IsZero() && c.LastOwner.IsZero()
 }
 
 // FirstTime reports whether this is someone who wrote once and never bought.
@@ -82,6 +89,8 @@ type Followup struct {
 	Created       time.Time
 	Dot           time.Time // the final dot was about to be written; zero if not
 	Sent          time.Time
+	// Released: the owner let it go past the limits (followupd approve).
+	Released bool
 
 	Customer Customer
 	Thread   Thread

@@ -10,6 +10,7 @@ import (
 	"github.com/followupd/followupd/inbox"
 	"github.com/followupd/followupd/internal/admin"
 	"github.com/followupd/followupd/internal/config"
+	"github.com/followupd/followupd/internal/core"
 	"github.com/followupd/followupd/internal/store"
 )
 
@@ -64,4 +65,40 @@ func noteText(n note) string {
 		}
 	}
 	return b.String()
+}
+
+// ReleaseHeld lets follow-ups held by a limit go now, past the limits
+// (followupd approve fID, or -held for every one): the owner says the
+// addresses are real customers. It returns those released.
+func ReleaseHeld(ctx context.Context, st *store.Store, ids []int64, all bool, now time.Time) ([]*core.Followup, error) {
+	if all {
+		held, err := st.HeldFollowups(ctx, 1_000_000)
+		if err != nil {
+			return nil, err
+		}
+		ids = ids[:0]
+		for _, f := range held {
+			ids = append(ids, f.ID)
+		}
+	}
+	var out []*core.Followup
+	err := st.Update(ctx, now, func(tx *store.Tx) error {
+		for _, id := range ids {
+			if err := tx.ReleaseHeld(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		f, err := st.Followup(ctx, id)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }

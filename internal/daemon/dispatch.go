@@ -51,6 +51,7 @@ func (d *Daemon) dispatchLoop(ctx context.Context, part store.Part) {
 			if start.Sub(lastQuiet) >= quietScanEvery {
 				lastQuiet = start
 				d.scanQuiet(ctx, start)
+				d.expireHeld(ctx, start)
 			}
 			d.maybeSendDigest(ctx, start)
 		}
@@ -81,8 +82,8 @@ func (d *Daemon) dispatchLoop(ctx context.Context, part store.Part) {
 				first = append(first, f)
 			}
 			var unsent []*core.Followup
-			if d.live().policy.Limits().DailyCap > 0 {
-				// One at a time: the cap is counted before each send.
+			if d.live().policy.Limits().Counted() {
+				// One at a time: the limits count before each send.
 				for i, f := range first {
 					if ctx.Err() != nil {
 						unsent = first[i:]
@@ -133,9 +134,9 @@ func (d *Daemon) dispatch(ctx context.Context, f *core.Followup) {
 	lv := d.live()
 	sctx, cancel := d.sendContext(ctx)
 	defer cancel()
-	if f.Recipient == core.ToCustomer && lv.policy.Limits().DailyCap > 0 {
-		// The cap counts what all dispatchers sent today: one at a time
-		// from the count to the record, or two could take the last place.
+	if lv.policy.Limits().Counted() {
+		// The limits count what all dispatchers sent: one at a time from
+		// the count to the record, or two could take the last place.
 		d.capMu.Lock()
 		defer d.capMu.Unlock()
 	}
@@ -207,10 +208,16 @@ func (d *Daemon) prepare(sctx context.Context, f *core.Followup, lv *Prepared) *
 		d.record(log, d.store.Cancel(sctx, f.ID, v.Reason), "follow-up cancelled", "reason", v.Reason)
 		return nil
 	case core.Skip:
-		d.record(log, d.store.Skip(sctx, f.ID, v.Reason), "follow-up skipped", "reason", v.Reason)
-		return nil
+		if !v.Surge {
+			d.record(log, d.store.Skip(sctx, f.ID, v.Reason), "follow-up skipped", "reason", v.Reason)
+			return nil
+		}
 	case core.Wait:
 		d.record(log, d.store.Wait(sctx, f.ID, v.Until, v.Reason), "follow-up waits", "reason", v.Reason, "until", v.Until.UTC().Format(time.RFC3339))
+		return nil
+	}
+	if v.Surge || v.Action == core.Hold {
+		d.hold(sctx, log, f, v, now, lv)
 		return nil
 	}
 
@@ -223,6 +230,12 @@ func (d *Daemon) prepare(sctx context.Context, f *core.Followup, lv *Prepared) *
 		return nil
 	}
 	data := d.templateData(f, k, now, lv)
+	if f.Template == rules.SurgeTemplate && f.Sequence == rules.SurgeSequence {
+		if data.Surge, err = d.surgeData(sctx, f, now, lv); err != nil {
+			d.record(log, d.store.Wait(sctx, f.ID, now.Add(time.Minute), "store error: "+err.Error()), "follow-up held: could not read what the limits held", "err", err)
+			return nil
+		}
+	}
 	r, err := lv.tmpl.Render(f.Template, v.Lang, data, seen)
 	if err != nil {
 		d.record(log, d.store.MarkFailed(sctx, f.ID, "template: "+err.Error()), "follow-up failed: template error", "err", err)
@@ -295,8 +308,19 @@ func (d *Daemon) due(ctx context.Context, f *core.Followup, now time.Time, lv *P
 			return rules.Verdict{}, nil, err
 		}
 	}
-	if f.Recipient == core.ToCustomer && lv.policy.Limits().DailyCap > 0 {
-		if facts.SentToday, err = d.store.SentSince(ctx, rules.Midnight(now, lv.policy.Limits().Loc)); err != nil {
+	l := lv.policy.Limits()
+	if f.Recipient == core.ToCustomer && l.DailyCap > 0 {
+		if facts.SentToday, err = d.store.SentSince(ctx, rules.Midnight(now, l.Loc)); err != nil {
+			return rules.Verdict{}, nil, err
+		}
+	}
+	if f.Recipient == core.ToCustomer && l.NewPerHour > 0 && f.Customer.NewRecipient() {
+		if facts.NewRecipients, err = d.store.NewRecipientsSince(ctx, now.Add(-time.Hour)); err != nil {
+			return rules.Verdict{}, nil, err
+		}
+	}
+	if f.Recipient == core.ToOwner && l.OwnerAlertsPerHour > 0 {
+		if facts.OwnerAlerts, err = d.store.OwnerSentSince(ctx, now.Add(-time.Hour)); err != nil {
 			return rules.Verdict{}, nil, err
 		}
 	}

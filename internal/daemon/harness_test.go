@@ -34,8 +34,8 @@ type harness struct {
 	cfg    *config.Config
 	clock  clock.Clock
 	// extraBusiness is added to the [business] table of the config,
-	// extraConfig after the [store] table.
-	extraBusiness, extraConfig string
+	// extraTrust to [trust], extraConfig after them.
+	extraBusiness, extraTrust, extraConfig string
 	// logTo, if set, gets the daemon's log too.
 	logTo io.Writer
 }
@@ -113,9 +113,9 @@ path = "followupd.db"
 
 [trust]
 authserv_ids = ["mx.shop.test"]
-
 %s
-%s`, h.extraBusiness, h.imap.Addr(), h.smtp.Addr(), h.extraConfig, sequences)
+%s
+%s`, h.extraBusiness, h.imap.Addr(), h.smtp.Addr(), h.extraTrust, h.extraConfig, sequences)
 	path := filepath.Join(h.dir, "followupd.toml")
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
 		h.t.Fatal(err)

@@ -32,6 +32,7 @@ func TestEveryThird451StillDeliversEachFollowUpExactlyOnce(t *testing.T) {
 	h := newHarness(t, false)
 	fake := clock.NewFake(time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC))
 	h.clock = fake
+	h.extraTrust = "new_recipients_per_hour = 0\n" // 200 first contacts at once: volume, not an attack
 	h.cfg = h.config(`
 [[sequence]]
 name = "new-contact"

@@ -13,21 +13,22 @@ import (
 
 const customerColumns = `c.id, c.email, c.name, c.first_contact, c.last_contact, c.last_inbound, c.last_owner, c.last_auto,
 	c.inbound_seq, c.owner_seq, c.contacts, c.purchases, c.vip, c.opted_out, c.opt_out_why, c.bouncing, c.bounce_why,
-	c.language, c.language_by_owner`
+	c.language, c.language_by_owner, c.first_auto`
 
 // customerDest returns scan destinations for customerColumns and a func
 // that converts the times once scanned.
 func customerDest(c *core.Customer) ([]any, func()) {
-	var first, last, in, owner, auto, opted, bouncing int64
+	var first, last, in, owner, auto, opted, bouncing, firstAuto int64
 	var vip, langByOwner int
 	var lang string
 	dest := []any{&c.ID, &c.Email, &c.Name, &first, &last, &in, &owner, &auto,
 		&c.InboundSeq, &c.OwnerSeq, &c.Contacts, &c.Purchases, &vip, &opted, &c.OptOutWhy, &bouncing, &c.BounceWhy,
-		&lang, &langByOwner}
+		&lang, &langByOwner, &firstAuto}
 	return dest, func() {
 		c.FirstContact, c.LastContact, c.LastInbound = fromUnix(first), fromUnix(last), fromUnix(in)
 		c.LastOwner, c.LastAuto, c.OptedOut, c.Bouncing = fromUnix(owner), fromUnix(auto), fromUnix(opted), fromUnix(bouncing)
 		c.VIP, c.Language, c.LanguageByOwner = vip != 0, core.Lang(lang), langByOwner != 0
+		c.FirstAuto = fromUnix(firstAuto)
 	}
 }
 

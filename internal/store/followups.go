@@ -42,18 +42,18 @@ func (t *Tx) PlanFollowup(f core.Followup) (bool, error) {
 const followupSelect = `SELECT f.id, f.trigger_key, f.event, f.trigger_time, f.trigger_seq, f.sequence, f.step, f.template, f.recipient,
 	f.conditions, f.stop_on_reply, f.first_time, f.due, f.not_before, f.state, f.attempts, f.smtp_message_id, f.variant,
 	f.last_error, f.created, f.dot, f.sent, COALESCE(f.thread_id, 0), COALESCE(m.header_msgid, ''), COALESCE(m.subject, ''),
-	COALESCE(m.date, 0), COALESCE(m.category, ''), COALESCE(m.excerpt, ''), COALESCE(f.case_id, 0), ` + customerColumns + `
+	COALESCE(m.date, 0), COALESCE(m.category, ''), COALESCE(m.excerpt, ''), COALESCE(f.case_id, 0), f.released, ` + customerColumns + `
 	FROM followups f JOIN customers c ON c.id = f.customer_id LEFT JOIN messages m ON m.id = f.thread_id`
 
 func scanFollowup(row rowScanner) (*core.Followup, error) {
 	var f core.Followup
 	var trig, due, notBefore, created, dot, sent, tdate int64
-	var stop, first int
+	var stop, first, released int
 	var conds string
 	dest := []any{&f.ID, &f.TriggerKey, &f.Event, &trig, &f.TriggerSeq, &f.Sequence, &f.Step, &f.Template, &f.Recipient,
 		&conds, &stop, &first, &due, &notBefore, &f.State, &f.Attempts, &f.SMTPMessageID, &f.Variant,
 		&f.LastError, &created, &dot, &sent, &f.Thread.ID, &f.Thread.MessageID, &f.Thread.Subject, &tdate, &f.Thread.Category,
-		&f.Thread.Excerpt, &f.CaseID}
+		&f.Thread.Excerpt, &f.CaseID, &released}
 	cdest, done := customerDest(&f.Customer)
 	if err := row.Scan(append(dest, cdest...)...); err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func scanFollowup(row rowScanner) (*core.Followup, error) {
 	f.Created, f.Dot, f.Sent, f.Thread.Date = fromUnix(created), fromUnix(dot), fromUnix(sent), fromUnix(tdate)
 	f.Conditions = splitConditions(conds)
 	f.CustomerID = f.Customer.ID
-	f.StopOnReply, f.FirstTime = stop != 0, first != 0
+	f.StopOnReply, f.FirstTime, f.Released = stop != 0, first != 0, released != 0
 	return &f, nil
 }
 
