@@ -1,12 +1,16 @@
 package inbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"mime"
 	"net"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -94,6 +98,10 @@ func (w *Watcher) connect(ctx context.Context, newMail chan<- struct{}) (*imapcl
 		c.Close()
 		return nil, fmt.Errorf("imap greeting: %w", err)
 	}
+	if plain := w.opts.Security == "none" || w.opts.Security == ""; plain && !w.opts.AllowPlaintext && !loopback(conn.RemoteAddr()) {
+		c.Close()
+		return nil, fmt.Errorf("imap login: refused to send the password in clear to %s: use security = \"tls\" or \"starttls\" (or [imap] allow_plaintext = true)", conn.RemoteAddr())
+	}
 	// The LOGIN exchange is never traced: the password may go out as a
 	// literal (LITERAL+), in the same write or a later one, where no
 	// pattern can be trusted to find it.
@@ -118,6 +126,10 @@ func hasIdle(c *imapclient.Client) bool {
 type tracer struct {
 	w     io.Writer
 	muted atomic.Bool
+
+	mu   sync.Mutex
+	line []byte // the line being written, up to its end
+	skip int    // bytes of a literal still to leave out
 }
 
 func (t *tracer) mute(on bool) {
@@ -130,12 +142,69 @@ func (t *tracer) mute(on bool) {
 	t.muted.Store(on)
 }
 
+// Write traces the protocol line by line, leaving out the contents of
+// every literal ({N} then N bytes): that is where message bodies and
+// headers travel, and a trace is for the protocol, not the customers'
+// mail.
 func (t *tracer) Write(p []byte) (int, error) {
 	if t.muted.Load() {
 		return len(p), nil
 	}
-	if _, err := t.w.Write(p); err != nil {
-		return 0, err
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	written := len(p)
+	for len(p) > 0 {
+		if t.skip > 0 {
+			n := min(t.skip, len(p))
+			t.skip -= n
+			p = p[n:]
+			continue
+		}
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			t.line = append(t.line, p...)
+			if len(t.line) > 4096 { // a line that long is data: never hold it all
+				t.flush()
+			}
+			break
+		}
+		t.line = append(t.line, p[:i+1]...)
+		p = p[i+1:]
+		if n, ok := literalSize(t.line); ok {
+			t.line = append(t.line, fmt.Sprintf("[%d bytes not traced]\r\n", n)...)
+			t.skip = n
+		}
+		t.flush()
 	}
-	return len(p), nil
+	return written, nil
+}
+
+func (t *tracer) flush() {
+	t.w.Write(t.line)
+	t.line = t.line[:0]
+}
+
+// literalSize returns N when line ends with a literal's announcement,
+// "{N}", "{N+}" or "~{N}", then CRLF.
+func literalSize(line []byte) (int, bool) {
+	l := bytes.TrimRight(line, "\r\n")
+	if len(l) < 3 || l[len(l)-1] != '}' {
+		return 0, false
+	}
+	open := bytes.LastIndexByte(l, '{')
+	if open < 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(string(l[open+1:len(l)-1]), "+"))
+	return n, err == nil && n >= 0
+}
+
+// loopback reports an address on this machine's loopback interface.
+func loopback(a net.Addr) bool {
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

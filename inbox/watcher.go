@@ -56,7 +56,10 @@ type Options struct {
 	Security string // none | starttls | tls
 	Username string
 	Password string
-	Mailbox  string
+	// AllowPlaintext lets the password go in clear (Security "none") to a
+	// host that is not on loopback; otherwise such a login is refused.
+	AllowPlaintext bool
+	Mailbox        string
 
 	PollInterval time.Duration // when the server has no IDLE (or NoIdle); default 60s
 	NoIdle       bool          // poll even if the server offers IDLE

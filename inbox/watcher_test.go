@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"crypto/tls"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -198,4 +199,45 @@ func TestAnOversizedMessageIsFetchedAsItsHeaderAtMost(t *testing.T) {
 			t.Errorf("dovecot %v: too big %v, %d bytes fetched (at most %d), starting %.40q", dovecot, f.TooBig, len(f.Raw), MaxHeaderFetch, f.Raw)
 		}
 	}
+}
+
+// TestThePasswordIsNeverSentInClearToARemoteHost: with security "none",
+// a login to a host that is not on loopback is refused before the
+// password is written, unless allow_plaintext says so.
+func TestThePasswordIsNeverSentInClearToARemoteHost(t *testing.T) {
+	srv, err := testserver.StartIMAP("shop@example.test", "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	if _, err := srv.Append("INBOX", []byte(plainMail)); err != nil {
+		t.Fatal(err)
+	}
+	// The dialer reaches the loopback server, but the connection says it
+	// is to 192.0.2.10, as a connection to a remote host would.
+	remote := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, srv.Addr())
+		return remoteConn{c}, err
+	}
+	for _, allow := range []bool{false, true} {
+		sink := &memSink{}
+		w := runWatcher(t, Options{Address: "imap.example.net:143", Security: "none", Username: "shop@example.test", Password: "secret",
+			Timeout: 5 * time.Second, Dial: remote, AllowPlaintext: allow}, sink)
+		for i := 0; i < 200 && sink.count() == 0 && w.Status().LastError == ""; i++ {
+			time.Sleep(25 * time.Millisecond)
+		}
+		if allow != (sink.count() == 1) {
+			t.Errorf("allow_plaintext %v: %d delivered, last error %q", allow, sink.count(), w.Status().LastError)
+		}
+		if !allow && !strings.Contains(w.Status().LastError, "refused to send the password in clear") {
+			t.Errorf("refused, but the error says %q", w.Status().LastError)
+		}
+	}
+}
+
+type remoteConn struct{ net.Conn }
+
+func (remoteConn) RemoteAddr() net.Addr {
+	return &net.TCPAddr{IP: net.ParseIP("192.0.2.10"), Port: 143}
 }

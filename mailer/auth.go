@@ -49,18 +49,15 @@ func runTokenCommand(ctx context.Context, argv []string, timeout time.Duration) 
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var stdout bytes.Buffer
-	var stderr limitedBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Its stderr is not kept: a helper that fails may print the refresh
+	// token or a client secret there, and errors end in the log.
+	cmd.Stdout, cmd.Stderr = &stdout, io.Discard
 	cmd.WaitDelay = time.Second // a grandchild holding stdout open must not hang us
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		msg := oneLine(stderr.String())
-		if msg != "" {
-			msg = ": " + msg
-		}
-		return "", configErrorf("token command %s: %v%s", argv[0], err, msg)
+		return "", configErrorf("token command %s: %v (its error output is not logged, as it may hold a secret: run it by hand to see it)", argv[0], err)
 	}
 	tok, err := checkToken(stdout.String())
 	if err != nil {
@@ -99,16 +96,6 @@ func checkToken(s string) (string, error) {
 		}
 	}
 	return s, nil
-}
-
-// limitedBuffer keeps the first 4 kB written to it.
-type limitedBuffer struct{ bytes.Buffer }
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if room := 4096 - b.Len(); room > 0 {
-		b.Buffer.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
 }
 
 // saslAuth picks the mechanism once the server has said which it offers

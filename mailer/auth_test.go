@@ -124,8 +124,8 @@ func TestTokenSourceFailureIsAConfigurationError(t *testing.T) {
 	}{
 		{"missing file", Config{TokenFile: filepath.Join(dir, "missing")}},
 		{"empty file", Config{TokenFile: empty}},
-		{"command fails", Config{TokenCommand: []string{"sh", "-c", "echo token service down >&2; exit 3"}}},
-		{"command prints two words", Config{TokenCommand: []string{"echo", "two words"}}},
+		{"command fails", Config{TokenCommand: []string{"sh", "-c", "echo refresh token R3FR3SHs3cr3t rejected >&2; exit 3"}}},
+		{"command prints two words", Config{TokenCommand: []string{"echo", "R3FR3SHs3cr3t words"}}},
 		{"command not found", Config{TokenCommand: []string{filepath.Join(dir, "no-such-program")}}},
 		{"command hangs past the timeout", Config{TokenCommand: []string{"sleep", "30"}}},
 	}
@@ -144,6 +144,9 @@ func TestTokenSourceFailureIsAConfigurationError(t *testing.T) {
 			var e *Error
 			if !errors.As(err, &e) || !e.Config || e.Permanent || e.Stage != StageConnect {
 				t.Fatalf("send = %v, want a temporary connect error flagged Config", err)
+			}
+			if strings.Contains(err.Error(), "R3FR3SHs3cr3t") {
+				t.Errorf("the error shows what the helper printed: %v", err)
 			}
 			if n := srv.Connections(); n != 0 {
 				t.Errorf("connected %d times without a token", n)

@@ -519,7 +519,7 @@ func TestCheckSaysWhenOwnerMailIsWeaklyVerified(t *testing.T) {
 owner_email = "owner@example.test"
 [imap]
 address = "`+tt.imap+`"
-security = "none"
+security = "tls"
 username = "shop@example.test"
 password = "x"
 [smtp]

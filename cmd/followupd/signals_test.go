@@ -214,7 +214,7 @@ func TestJSONLogsNameTheCustomerAndNeverTheSecrets(t *testing.T) {
 			logs := p.stderr.String()
 
 			decisions := map[string]bool{}
-			traced, loginTraced := false, false
+			traced, loginTraced, literalsLeftOut := false, false, false
 			for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
 				var rec map[string]any
 				if err := json.Unmarshal([]byte(line), &rec); err != nil {
@@ -229,6 +229,12 @@ func TestJSONLogsNameTheCustomerAndNeverTheSecrets(t *testing.T) {
 					traced = true
 					data, _ := rec["data"].(string)
 					loginTraced = loginTraced || strings.Contains(data, "LOGIN exchange not traced")
+					literalsLeftOut = literalsLeftOut || strings.Contains(data, "bytes not traced")
+					// The customer's mail travels in literals: neither its
+					// words nor its headers are traced.
+					if strings.Contains(data, "When are you open?") || strings.Contains(data, "Dana Reyes") {
+						t.Errorf("the IMAP trace shows the customer's mail: %s", data)
+					}
 				}
 			}
 			for _, want := range []string{"message ingested", "follow-up sent"} {
@@ -236,8 +242,9 @@ func TestJSONLogsNameTheCustomerAndNeverTheSecrets(t *testing.T) {
 					t.Errorf("no %q line with customer=dana@example.com (decision lines: %v)", want, decisions)
 				}
 			}
-			if !traced || !loginTraced {
-				t.Errorf("-debug did not trace the IMAP session and say the LOGIN was left out (traced %v, login note %v)", traced, loginTraced)
+			if !traced || !loginTraced || !literalsLeftOut {
+				t.Errorf("-debug did not trace the IMAP session and say the LOGIN and the literals were left out (traced %v, login note %v, literals %v)",
+					traced, loginTraced, literalsLeftOut)
 			}
 			for what, secret := range map[string]string{
 				"the IMAP password":              tt.pass,

@@ -96,6 +96,9 @@ type IMAP struct {
 	Timeout            Duration `toml:"timeout"`          // default 30s, dial and command deadline
 	MaxMessageSize     int64    `toml:"max_message_size"` // bytes, default 25 MiB
 	InsecureSkipVerify bool     `toml:"insecure_skip_verify"`
+	// AllowPlaintext lets security = "none" send the password in clear to a
+	// host that is not on loopback. Default false: such a login is refused.
+	AllowPlaintext bool `toml:"allow_plaintext"`
 
 	Secret string `toml:"-"` // the resolved password
 }

@@ -48,12 +48,7 @@ func parse(name string, data []byte, getenv func(string) string) (*Config, error
 	ps := &problems{file: name}
 	var tree map[string]any
 	if _, err := toml.Decode(string(data), &tree); err != nil {
-		p := Problem{File: name, Msg: err.Error()}
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			p.Line, p.Msg = pe.Position.Line, pe.Message
-		}
-		return nil, &Error{Problems: []Problem{p}}
+		return nil, &Error{Problems: []Problem{syntaxProblem(name, data, err)}}
 	}
 	ps.lines = indexLines(string(data))
 

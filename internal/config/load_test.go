@@ -213,13 +213,32 @@ func TestProblemsNameFileLineAndKey(t *testing.T) {
 			name: "DuplicateKeyIsASyntaxError",
 			old:  `on = "inquiry"`,
 			new:  "on = \"inquiry\"\non = \"purchase\"",
-			want: []string{`f.toml:13: Key 'sequence.on' has already been defined.`},
+			want: []string{`f.toml:13: sequence.on: Key 'sequence.on' has already been defined.`},
 		},
 		{
 			name: "SyntaxError",
 			old:  `from = "Pam <shop@example.test>"`,
 			new:  `from = "Pam <shop@example.test>`,
-			want: []string{`f.toml:9: strings cannot contain newlines`},
+			want: []string{`f.toml:9: smtp.from: strings cannot contain newlines`},
+		},
+		{
+			// The parser quotes what it found: never a secret.
+			name: "PasswordWithoutQuotes",
+			old:  `password = "hunter2"`,
+			new:  `password = hunter2`,
+			want: []string{`f.toml:6: imap.password: expected value but found (value not shown: it may be a secret) instead; a string needs quotes: password = "..."`},
+		},
+		{
+			name: "PasswordWithOneQuote",
+			old:  `password = "hunter2"`,
+			new:  `password = "hunter2`,
+			want: []string{`f.toml:6: imap.password: strings cannot contain newlines (the value is not shown: it may be a secret); a string needs quotes: password = "..."`},
+		},
+		{
+			name: "PlaintextPasswordToARemoteHost",
+			old:  `username = "shop@example.test"`,
+			new:  "username = \"shop@example.test\"\nsecurity = \"none\"",
+			want: []string{`f.toml:6: imap.security: "none" would send the password in clear to imap.example.test: use "tls" or "starttls", or set allow_plaintext = true`},
 		},
 	}
 	for _, tt := range tests {

@@ -141,6 +141,9 @@ func validateIMAP(ps *problems, c *IMAP) {
 	if c.Username == "" {
 		ps.add("imap.username", "is required")
 	}
+	if host, _, err := net.SplitHostPort(c.Address); err == nil && c.Security == "none" && !c.AllowPlaintext && !loopbackHost(host) {
+		ps.add("imap.security", `"none" would send the password in clear to %s: use "tls" or "starttls", or set allow_plaintext = true`, host)
+	}
 	if c.Mailbox == "" {
 		ps.add("imap.mailbox", "is required")
 	}
@@ -303,4 +306,13 @@ func bareAddress(ps *problems, key, v string) {
 	if err != nil || a.Address != v {
 		ps.add(key, "%q is not an email address such as \"owner@example.com\"", v)
 	}
+}
+
+// loopbackHost reports a host name or address on this machine.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

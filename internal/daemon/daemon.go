@@ -166,6 +166,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range st.Tightened() {
+		opts.Log.Warn("database file permissions tightened", "file", w)
+	}
 	secret, err := st.SetMetaOnce(ctx, "unsubscribe_secret", randomHex(32))
 	if err != nil {
 		st.Close()
@@ -182,7 +185,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	d.metrics.SetQueueDepthFunc(d.queueDepth)
 	wo := inbox.Options{
 		Address: cfg.IMAP.Address, Security: cfg.IMAP.Security,
-		Username: cfg.IMAP.Username, Password: cfg.IMAP.Secret, Mailbox: cfg.IMAP.Mailbox,
+		Username: cfg.IMAP.Username, Password: cfg.IMAP.Secret, Mailbox: cfg.IMAP.Mailbox, AllowPlaintext: cfg.IMAP.AllowPlaintext,
 		PollInterval: cfg.IMAP.PollInterval.Duration, NoIdle: !cfg.IMAP.UsesIdle(), IdleRefresh: cfg.IMAP.IdleRefresh.Duration,
 		Timeout: cfg.IMAP.Timeout.Duration, MaxSize: cfg.IMAP.MaxMessageSize,
 		Dial: opts.DialIMAP, Log: opts.Log, Now: opts.Clock.Now, OnReconnect: d.metrics.Reconnect,

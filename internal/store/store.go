@@ -24,6 +24,9 @@ import (
 type Store struct {
 	db   uninterrupted
 	path string
+	// tightened says which files were readable by others when opened,
+	// and were made 0600.
+	tightened []string
 }
 
 // uninterrupted runs statements without letting their context cancel
@@ -67,6 +70,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	f.Close()
+	// On every open, not only the first: a copy restored from a backup,
+	// or a file made by hand, may be readable by anyone on the machine.
+	tightened, err := tighten(path)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -93,7 +102,40 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate store %s: %w", path, err)
 	}
-	return &Store{db: uninterrupted{db}, path: path}, nil
+	// SQLite made the -wal and -shm files now if they were not there.
+	more, err := tighten(path)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return &Store{db: uninterrupted{db}, path: path, tightened: append(tightened, more...)}, nil
+}
+
+// Tightened says which of the database's files (the database, its -wal
+// and -shm) were readable or writable by others when it was opened; each
+// was made 0600.
+func (s *Store) Tightened() []string { return s.tightened }
+
+// tighten makes the database file and its -wal and -shm files 0600, and
+// says which were looser.
+func tighten(path string) ([]string, error) {
+	var out []string
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return out, err
+			}
+			out = append(out, fmt.Sprintf("%s was mode %04o: made 0600 (customer data is for followupd's user alone)", p, mode))
+		}
+	}
+	return out, nil
 }
 
 // Close closes the database.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -366,5 +367,47 @@ func TestBatchClaimAndReleaseKeepEachFollowUpOnce(t *testing.T) {
 	s.Release(ctx, []int64{again[0].ID})
 	if f, _ := s.Followup(ctx, again[0].ID); f.State != core.Sending {
 		t.Errorf("a follow-up past its dot was released: %s", f.State)
+	}
+}
+
+// TestALooserDatabaseIsTightenedOnEveryOpen: a database (and its -wal and
+// -shm) restored or copied with looser permissions is made 0600 when
+// opened, and the store says so.
+func TestALooserDatabaseIsTightenedOnEveryOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Tightened()) != 0 {
+		t.Errorf("a new database was tightened: %q", s.Tightened())
+	}
+	s.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Chmod(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err = Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if len(s.Tightened()) != 3 {
+		t.Errorf("tightened %q, want the database, its -wal and -shm", s.Tightened())
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s is %04o, want 0600", p, fi.Mode().Perm())
+		}
 	}
 }
