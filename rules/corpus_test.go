@@ -131,6 +131,7 @@ type nobody struct{}
 func (nobody) Customer(string) (core.Customer, bool, error) { return core.Customer{}, false, nil }
 func (nobody) OpenCase(int64) (*core.Case, error)           { return nil, nil }
 func (nobody) Latest(int64) (*core.Contact, error)          { return nil, nil }
+func (nobody) Forgotten(string) (bool, error)               { return false, nil }
 
 // corpusScore is what the thresholds are measured on.
 type corpusScore struct {

@@ -46,6 +46,9 @@ type Known interface {
 	// Latest returns the customer's newest message that started
 	// something, and the templates already sent for it; nil if none.
 	Latest(customerID int64) (*core.Contact, error)
+	// Forgotten reports an address whose customer asked to be forgotten
+	// (followupd forget).
+	Forgotten(email string) (bool, error)
 }
 
 // Decision is the whole of what a message means and does.
@@ -84,6 +87,9 @@ type Decision struct {
 
 	// Acts say what the message does to each customer it names, in order.
 	Acts []Act
+	// Forgotten: the sender asked to be forgotten; the message is kept
+	// without their address or words, and does nothing.
+	Forgotten bool
 }
 
 // Act is what a message does to one customer.
@@ -220,6 +226,40 @@ func (r *Reading) WantsDKIM() bool {
 // ahead (by Read), else read now, completed with what the store knows.
 // Errors come only from k.
 func (p *Policy) Decide(m *inbox.Message, f Facts, k Known) (Decision, error) {
+	d, err := p.decide(m, f, k)
+	if err != nil {
+		return d, err
+	}
+	return forget(d, k)
+}
+
+// forget keeps a message from doing anything to an address that was
+// forgotten at its owner's request, and, when its customer wrote it, from
+// keeping their address or words.
+func forget(d Decision, k Known) (Decision, error) {
+	if d.Customer.Email != "" && (d.Kind == core.KindCustomer || d.Kind == core.KindReply || d.Kind == core.KindForward || d.Kind == core.KindSuspect) {
+		gone, err := k.Forgotten(d.Customer.Key())
+		if err != nil || gone {
+			d = Decision{Kind: d.Kind, Date: d.Date, Forgotten: true,
+				Skip: "from an address forgotten at its owner's request (followupd forget): nothing kept, nothing sent"}
+			return d, err
+		}
+	}
+	acts := d.Acts[:0]
+	for _, a := range d.Acts {
+		gone, err := k.Forgotten(a.Customer.Key())
+		if err != nil {
+			return d, err
+		}
+		if !gone {
+			acts = append(acts, a)
+		}
+	}
+	d.Acts = acts
+	return d, nil
+}
+
+func (p *Policy) decide(m *inbox.Message, f Facts, k Known) (Decision, error) {
 	r := f.Reading
 	if r == nil || r.msg != m {
 		r = p.Read(m)

@@ -94,6 +94,7 @@ type store struct {
 	customers map[string]core.Customer
 	open      map[int64]*core.Case
 	latest    map[int64]*core.Contact
+	forgotten map[string]bool
 }
 
 func (s store) Customer(email string) (core.Customer, bool, error) {
@@ -102,6 +103,7 @@ func (s store) Customer(email string) (core.Customer, bool, error) {
 }
 func (s store) OpenCase(id int64) (*core.Case, error)  { return s.open[id], nil }
 func (s store) Latest(id int64) (*core.Contact, error) { return s.latest[id], nil }
+func (s store) Forgotten(email string) (bool, error)   { return s.forgotten[email], nil }
 
 func decide(t *testing.T, p *Policy, m *inbox.Message, k Known) Decision {
 	t.Helper()

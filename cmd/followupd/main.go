@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"resolve":    {"resolve a complaint case: followupd resolve EMAIL|CASE", cmdResolve},
 	"reclassify": {"correct how a customer's newest message was read: followupd reclassify EMAIL CATEGORY", cmdReclassify},
 	"optout":     {"opt an address out for good: followupd optout EMAIL", cmdOptOut},
+	"forget":     {"erase everything of an address, at its owner's request: followupd forget EMAIL", cmdForget},
 	"cancel":     {"cancel a pending follow-up: followupd cancel ID", cmdCancel},
 	"retry":      {"send a failed or in-doubt follow-up again: followupd retry ID", cmdRetry},
 	"digest":     {"print today's owner digest", cmdDigest},

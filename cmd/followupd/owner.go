@@ -307,3 +307,41 @@ var (
 		return daemon.RetryFollowup(ctx, st, id, time.Now())
 	}, "follow-up %d queued to be sent again")
 )
+
+func cmdForget(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("forget", stderr)
+	cfgPath := fs.String("config", "", "config file")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(rest) != 1 {
+		fmt.Fprintln(stderr, "usage: followupd forget EMAIL")
+		return 2
+	}
+	st, done, ok := openStore(ctx, *cfgPath, stderr)
+	if !ok {
+		return 1
+	}
+	defer done()
+	f, err := daemon.Forget(ctx, st, rest[0], time.Now())
+	if err != nil {
+		fmt.Fprintln(stderr, "forget:", err)
+		return 1
+	}
+	if !f.Customer && f.Messages == 0 {
+		fmt.Fprintln(stdout, "no customer or message with that address; it is remembered as forgotten, so nothing will ever be sent to it")
+	} else {
+		fmt.Fprintf(stdout, "forgotten: %d message(s), %d follow-up(s), %d case(s), %d feedback deleted; the address removed from %d other message(s)",
+			f.Messages, f.Followups, f.Cases, f.Feedback, f.Redacted)
+		if f.Held > 0 {
+			fmt.Fprintf(stdout, "; %d unverified owner mail(s) naming it deleted", f.Held)
+		}
+		fmt.Fprintln(stdout, ".\nOnly a keyed hash of the address is kept, so that nothing is ever sent to it again.")
+	}
+	if !f.Checkpointed {
+		fmt.Fprintln(stdout, "The write-ahead log could not be emptied now (the daemon was reading); it is on its next checkpoint.")
+	}
+	fmt.Fprintln(stdout, daemon.CannotErase+".")
+	return 0
+}

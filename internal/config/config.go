@@ -159,6 +159,10 @@ type SMTP struct {
 // Store is where followupd keeps its state.
 type Store struct {
 	Path string `toml:"path"` // SQLite file, default followupd.db
+	// Retention: message excerpts (the customers' words), closed cases and
+	// unverified owner mail older than this are deleted, daily. 0 (the
+	// default) keeps them.
+	Retention Duration `toml:"retention"`
 }
 
 // Templates is where the owner's templates live.

@@ -25,6 +25,9 @@ func validate(ps *problems, cfg *Config) {
 	if cfg.Store.Path == "" {
 		ps.add("store.path", "is required")
 	}
+	if r := cfg.Store.Retention.Duration; r < 0 || r > 0 && r < 24*time.Hour {
+		ps.add("store.retention", "%s: give 0 (keep everything) or at least a day, such as \"730d\"", cfg.Store.Retention)
+	}
 	if cfg.Digest.Time != "" {
 		if _, err := time.Parse("15:04", cfg.Digest.Time); err != nil {
 			ps.add("digest.time", "%q is not a time like \"18:00\"", cfg.Digest.Time)

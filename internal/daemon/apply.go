@@ -29,6 +29,10 @@ func (in *ingest) apply(dec rules.Decision) error {
 	if !dec.Date.IsZero() {
 		rec.Date = dec.Date
 	}
+	if dec.Forgotten {
+		// Recorded so that it is not read again, without a trace of who.
+		rec.From, rec.Subject, rec.HeaderMsgID, rec.Excerpt = "", "", "", ""
+	}
 	in.d.metrics.Ingested(string(dec.Kind))
 
 	// Touch the customers first: the message is recorded as the first one's.

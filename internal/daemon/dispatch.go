@@ -42,7 +42,7 @@ const pollEvery = 2 * time.Second
 // passes, until ctx ends. Dispatcher 0 also runs the quiet scan and the
 // digest.
 func (d *Daemon) dispatchLoop(ctx context.Context, part store.Part) {
-	var lastQuiet time.Time
+	var lastQuiet, lastRetention time.Time
 	for ctx.Err() == nil {
 		// The wake-up is an absolute deadline from the top of the loop: if
 		// the clock moves on while this iteration works, it wakes at once.
@@ -52,6 +52,10 @@ func (d *Daemon) dispatchLoop(ctx context.Context, part store.Part) {
 				lastQuiet = start
 				d.scanQuiet(ctx, start)
 				d.expireHeld(ctx, start)
+			}
+			if start.Sub(lastRetention) >= 24*time.Hour {
+				lastRetention = start
+				d.retain(ctx, start)
 			}
 			d.maybeSendDigest(ctx, start)
 		}

@@ -310,6 +310,7 @@ func (k known) Customer(email string) (core.Customer, bool, error) {
 }
 
 func (k known) OpenCase(id int64) (*core.Case, error)  { return k.tx.OpenCaseOf(id) }
+func (k known) Forgotten(email string) (bool, error)   { return k.tx.Forgotten(email) }
 func (k known) Latest(id int64) (*core.Contact, error) { return k.tx.Latest(id) }
 
 // readSafely reads a message ahead of its transaction; a panic leaves it

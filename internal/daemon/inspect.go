@@ -82,6 +82,7 @@ type newcomer struct{}
 func (newcomer) Customer(string) (core.Customer, bool, error) { return core.Customer{}, false, nil }
 func (newcomer) OpenCase(int64) (*core.Case, error)           { return nil, nil }
 func (newcomer) Latest(int64) (*core.Contact, error)          { return nil, nil }
+func (newcomer) Forgotten(string) (bool, error)               { return false, nil }
 
 // Inspect reads one file as a first contact arriving at now. Errors go
 // into the result.

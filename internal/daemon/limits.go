@@ -101,3 +101,25 @@ func (d *Daemon) surgeData(ctx context.Context, f *core.Followup, now time.Time,
 func surgeItem(f *core.Followup) templates.SurgeItem {
 	return templates.SurgeItem{ID: f.ID, Name: f.Customer.Name, Email: f.Customer.Email, Template: f.Template, Subject: f.Thread.Subject}
 }
+
+// retain applies [store] retention once a day: the customers' words,
+// closed cases and unverified owner mail older than it are deleted.
+func (d *Daemon) retain(ctx context.Context, now time.Time) {
+	keep := d.conf().Store.Retention.Duration
+	if keep <= 0 {
+		return
+	}
+	var r store.Retained
+	err := d.store.Update(ctx, now, func(tx *store.Tx) (err error) {
+		r, err = tx.Retain(now.Add(-keep))
+		return err
+	})
+	if err != nil {
+		d.log.Error("retention", "err", err)
+		return
+	}
+	if r.Excerpts+r.Cases+r.Held > 0 {
+		d.log.Info("retention: old customer text deleted", "excerpts", r.Excerpts, "closed_cases", r.Cases, "held_owner_mail", r.Held,
+			"older_than", keep.String())
+	}
+}

@@ -83,6 +83,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
+	// Deleted content is overwritten with zeros: what followupd forget
+	// removes is gone from the file, not only unlinked.
+	q.Set("_secure_delete", "on")
 	// Keep prepared statements: the same few queries run for every
 	// message and follow-up, and preparing them was a tenth of ingest.
 	q.Set("_stmt_cache_size", "128")

@@ -411,3 +411,65 @@ func TestALooserDatabaseIsTightenedOnEveryOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestRetainCutsOnlyWhatIsOlderThanTheLimit: retention empties the words
+// of messages recorded before the cut and deletes cases resolved before
+// it, and leaves younger ones and open cases alone.
+func TestRetainCutsOnlyWhatIsOlderThanTheLimit(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "f.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	day := 24 * time.Hour
+	record := func(at time.Time, email string, uid uint32, resolve bool) {
+		err := s.Update(context.Background(), at, func(tx *Tx) error {
+			c, err := tx.TouchCustomer(email, "", at, true)
+			if err != nil {
+				return err
+			}
+			id, err := tx.InsertMessage(MessageRecord{Mailbox: "INBOX", UIDValidity: 7, UID: uid, Key: email, CustomerID: c.ID,
+				Subject: "Broken", Excerpt: "It arrived broken.", Evidence: `[{"signal":"problem"}]`})
+			if err != nil {
+				return err
+			}
+			if _, _, err := tx.OpenCase(c.ID, id, "Broken"); err != nil {
+				return err
+			}
+			if resolve {
+				_, err = tx.ResolveCase(c.ID, core.ByCommand)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(t0, "old@example.com", 1, true)
+	record(t0.Add(10*day), "young@example.com", 2, true)
+	record(t0, "open@example.com", 3, false)
+	var r Retained
+	err = s.Update(context.Background(), t0.Add(12*day), func(tx *Tx) (err error) {
+		r, err = tx.Retain(t0.Add(5 * day))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Excerpts != 2 || r.Cases != 1 {
+		t.Errorf("retained %+v, want 2 excerpts (old, open) and 1 case (old, resolved)", r)
+	}
+	for email, want := range map[string][2]int{"old@example.com": {0, 0}, "young@example.com": {1, 1}, "open@example.com": {0, 1}} {
+		tl, err := s.CustomerTimeline(context.Background(), email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		words := 0
+		if tl.Messages[0].Excerpt != "" {
+			words = 1
+		}
+		if words != want[0] || len(tl.Cases) != want[1] || tl.Messages[0].Subject != "Broken" {
+			t.Errorf("%s: words %d, cases %d; want %v, and the subject kept", email, words, len(tl.Cases), want)
+		}
+	}
+}
