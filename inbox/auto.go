@@ -115,6 +115,8 @@ func reportReason(m *Message) string {
 	switch {
 	case isReport(m, "feedback-report") || has("message/feedback-report"):
 		return "feedback-loop report"
+	case looksLikeFBL(m, has("message/rfc822")):
+		return "feedback-loop report (abuse report in a non-standard form)"
 	case isReport(m, "disposition-notification") || has("message/disposition-notification") ||
 		has("message/global-disposition-notification"):
 		return "read receipt"
@@ -125,6 +127,23 @@ func reportReason(m *Message) string {
 		return "read receipt"
 	}
 	return ""
+}
+
+var (
+	// fblSubjectRe and fblBodyRe match the wording of abuse and
+	// feedback-loop reports that are not in ARF's structure (Microsoft's
+	// JMRP, older ISP loops, an ARF pasted into the text).
+	fblSubjectRe = regexp.MustCompile(`(?i)\b(?:complaint about message from|(?:e-?mail )?feedback report for ip|abuse report|spam complaint|fbl report|feedback[- ]loop)\b`)
+	fblBodyRe    = regexp.MustCompile(`(?im)^[ \t]*feedback-type:[ \t]*(?:abuse|fraud|virus|other|not-spam|auth-failure)\b|this is an? (?:e-?mail )?abuse report|\bfeedback[- ]loop\b|(?:reported|marked) (?:it|this (?:e-?mail|message)|the (?:e-?mail|message)) as (?:junk|spam)`)
+)
+
+// looksLikeFBL reports an abuse or feedback-loop report not in ARF's
+// structure: its subject or its fixed wording, beside the returned
+// message or each other.
+func looksLikeFBL(m *Message, returned bool) bool {
+	subj := fblSubjectRe.MatchString(m.Subject)
+	body := fblBodyRe.MatchString(capString(m.Text, 8192))
+	return subj && (returned || body) || body && (returned || machineSent(m))
 }
 
 // robotSender returns why the address e (lower case) is a robot's, or "".

@@ -20,6 +20,8 @@ func TestAutoReasonNamesMachineMail(t *testing.T) {
 		{"bulk.eml", "bulk mail (Precedence: bulk)"},
 		{"noreply.eml", "no-reply sender"},
 		{"feedback_loop.eml", "feedback-loop report"},
+		{"feedback_jmrp.eml", "feedback-loop report (abuse report in a non-standard form)"},
+		{"feedback_inline.eml", "feedback-loop report (abuse report in a non-standard form)"},
 		{"read_receipt.eml", "read receipt"},
 		{"read_receipt_plain.eml", "read receipt"},
 		{"calendar_reply.eml", "calendar response"},

@@ -3,6 +3,7 @@ package inbox
 import (
 	"mime"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -18,6 +19,15 @@ type Bounce struct {
 	Delay bool
 	// Reporter is the reporting mail server (a host name), if known.
 	Reporter string
+	// Returned lists the Message-IDs of the mail the report returns (in
+	// its returned headers or quoted text), without angle brackets: what
+	// ties the report to mail that was really sent.
+	Returned []string
+	// Standard: the report has the structure of a real one, a
+	// delivery-status part (RFC 3464) or a multipart/report, or comes from
+	// a mail system (a mailer-daemon or postmaster sender, a null
+	// Return-Path, Auto-Submitted), not only a header anyone can add.
+	Standard bool
 }
 
 // BouncedRecipient is one address a delivery failure report names.
@@ -139,8 +149,25 @@ func (b *Bounce) add(r BouncedRecipient) {
 	}
 }
 
-// finish sets Delay and Reporter once the recipients are known.
+// finish sets Delay, Reporter, Returned and Standard once the recipients
+// are known.
 func (b *Bounce) finish(m *Message) *Bounce {
+	b.Standard = machineSent(m) || isReport(m, "delivery-status", "global-delivery-status")
+	for _, a := range m.Attachments {
+		switch {
+		case a.ContentType == "message/delivery-status" || a.ContentType == "message/global-delivery-status":
+			b.Standard = true
+		case a.IsMessage() || a.ContentType == "text/rfc822-headers":
+			b.returned(string(a.Raw[:min(len(a.Raw), maxBounceText)]))
+		}
+	}
+	text := m.Text
+	if len(text) > maxBounceText {
+		text = validString(text[:maxBounceText])
+	}
+	if loc := originalRe.FindStringIndex(text); loc != nil {
+		b.returned(text[loc[0]:])
+	}
 	if len(b.Recipients) > 0 {
 		b.Delay = true
 		for _, r := range b.Recipients {
@@ -150,10 +177,6 @@ func (b *Bounce) finish(m *Message) *Bounce {
 		}
 	}
 	if b.Reporter == "" {
-		text := m.Text
-		if len(text) > maxBounceText {
-			text = text[:maxBounceText]
-		}
 		if s := reporterRe.FindStringSubmatch(text); s != nil {
 			b.Reporter = strings.ToLower(strings.TrimRight(s[1], "."))
 		} else if local, domain, ok := strings.Cut(m.From.Key(), "@"); ok && isDaemonLocal(local) {
@@ -162,6 +185,19 @@ func (b *Bounce) finish(m *Message) *Bounce {
 	}
 	b.Reporter = oneLine(b.Reporter)
 	return b
+}
+
+// returnedIDRe finds a Message-ID field of a returned message.
+var returnedIDRe = regexp.MustCompile(`(?im)^[ \t>]*Message-I[dD][ \t]*:[ \t]*(?:\r?\n[ \t]+)?<([^<>\s]+)>`)
+
+// returned records the Message-IDs of returned headers or quoted text.
+func (b *Bounce) returned(s string) {
+	for _, m := range returnedIDRe.FindAllStringSubmatch(s, 10) {
+		id := m[1]
+		if !slices.Contains(b.Returned, id) && len(b.Returned) < 10 {
+			b.Returned = append(b.Returned, id)
+		}
+	}
 }
 
 // isReport reports whether m is a multipart/report of one of the given

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/followupd/followupd/inbox"
@@ -34,6 +35,9 @@ type Facts struct {
 	// Approved says how the owner approved mail from their address that
 	// could not be verified (followupd approve); "" if they did not.
 	Approved string
+	// Bounced is the follow-up a delivery failure report returns (found
+	// by the Message-IDs it quotes, Reading.Returned); nil if none.
+	Bounced *core.Followup
 }
 
 // Known is what the store knows, as Decide asks for it.
@@ -214,6 +218,15 @@ func (r *Reading) ownerActs() bool {
 	return false
 }
 
+// Returned is the Message-IDs a delivery failure report returns: the
+// caller looks up the follow-up among them (Facts.Bounced).
+func (r *Reading) Returned() []string {
+	if r == nil || r.d.Bounce == nil {
+		return nil
+	}
+	return r.d.Bounce.Returned
+}
+
 // WantsDKIM reports that the message's DKIM signatures may verify it:
 // mail from the owner's address that would act, not verified by the
 // headers of the shop's own server, and signed. The caller verifies the
@@ -296,7 +309,11 @@ func (p *Policy) decide(m *inbox.Message, f Facts, k Known) (Decision, error) {
 	}
 	switch d.Kind {
 	case core.KindBounce:
-		d.Acts = bounceActs(d.Bounce)
+		acts, err := bounceActs(d.Bounce, f, k)
+		if err != nil {
+			return d, err
+		}
+		d.Acts = acts
 	case core.KindOwnerReply, core.KindOwnerCommand:
 		for _, c := range r.targets {
 			a, err := p.ownerAct(d, c, r.by, f, k)
@@ -441,14 +458,30 @@ func (p *Policy) planFor(a *Act, event core.Event, at time.Time, c core.Customer
 	}
 }
 
-// bounceActs marks each permanently failed recipient as bouncing.
-func bounceActs(b *inbox.Bounce) []Act {
+// BounceTrust is how long after followupd last wrote to an address a
+// report that returns no headers may still mark it as bouncing.
+const BounceTrust = 30 * 24 * time.Hour
+
+// bounceActs marks the permanently failed recipients of a report as
+// bouncing, when the report is tied to mail followupd sent: it returns a
+// follow-up's Message-ID (and then only that follow-up's recipient
+// counts), or it returns no headers at all, has the structure of a real
+// report and names an address followupd wrote to in the last 30 days.
+// Anything else (a plain mail with X-Failed-Recipients, a report of the
+// owner's own mail) changes nothing: anyone can write one.
+func bounceActs(b *inbox.Bounce, f Facts, k Known) ([]Act, error) {
 	var acts []Act
 	for _, r := range b.Recipients {
 		a := Act{Customer: inbox.Address{Email: r.Email}}
-		if !r.Permanent {
+		trusted, why, err := bounceTied(b, r, f, k)
+		switch {
+		case err != nil:
+			return nil, err
+		case !trusted:
+			a.Why = why
+		case !r.Permanent:
 			a.Why = "delivery delayed (" + r.Status + "); nothing changes"
-		} else {
+		default:
 			a.Bouncing = r.Status
 			if r.Diagnostic != "" {
 				a.Bouncing += " " + r.Diagnostic
@@ -456,7 +489,28 @@ func bounceActs(b *inbox.Bounce) []Act {
 		}
 		acts = append(acts, a)
 	}
-	return acts
+	return acts, nil
+}
+
+// bounceTied says whether a report may change what is known of
+// recipient r, and why not.
+func bounceTied(b *inbox.Bounce, r inbox.BouncedRecipient, f Facts, k Known) (bool, string, error) {
+	switch {
+	case f.Bounced != nil:
+		if f.Bounced.Recipient == core.ToCustomer && strings.EqualFold(f.Bounced.Customer.Email, r.Email) {
+			return true, "", nil
+		}
+		return false, "the report returns a follow-up to another address; nothing changes for this one", nil
+	case len(b.Returned) > 0:
+		return false, "the report returns mail followupd did not send; nothing changes", nil
+	case !b.Standard:
+		return false, "not a real delivery report (no report structure, not from a mail system); nothing changes", nil
+	}
+	c, ok, err := k.Customer(r.Email)
+	if err != nil || !ok || c.LastAuto.IsZero() || f.At.Sub(c.LastAuto) > BounceTrust {
+		return false, "followupd did not write to this address in the last 30 days; nothing changes", err
+	}
+	return true, "", nil
 }
 
 // contentLanguage is the message's declared language, a hint.

@@ -270,6 +270,14 @@ func (in *ingest) run() error {
 // unsubscribe token in its subject.
 func (in *ingest) facts(msg *inbox.Message) (rules.Facts, error) {
 	fs := rules.Facts{History: in.f.History, At: in.tx.Now(), Unsubscribe: in.unsubscribeToken(msg)}
+	if ids := in.p.reading.Returned(); len(ids) > 0 {
+		// A delivery failure report: of which follow-up, if any?
+		bounced, err := in.tx.FollowupByMessageID(ids)
+		if err != nil {
+			return fs, err
+		}
+		fs.Bounced = bounced
+	}
 	refs := append(append([]string{}, msg.References...), msg.InReplyTo...)
 	replied, err := in.tx.FollowupByMessageID(refs)
 	if err != nil {

@@ -62,6 +62,14 @@ Content-Type: text/plain; charset=utf-8
 
 I am out of the office until Monday.
 `))
+	h.append(customerMail("Mia <mia@example.com>", "Do you rent tandems?", "mia1@example.com", "Do you rent tandems?"))
+	h.append(customerMail("Lou <lou@example.org>", "Saddles?", "lou1@example.org", "Do you sell saddles?"))
+
+	h.waitFor("ines@example.pt", "[apology]")
+	h.waitFor("owner@example.test", "[owner-alert]")
+	h.waitFor("mia@example.com", "[thank-you]")
+	thanks, _ := parsed(t, h.waitFor("lou@example.org", "[thank-you]"))
+	// Lou's address is dead: the report returns the thank-you's headers.
 	h.append(crlf(`From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
 To: shop@example.test
 Subject: Undelivered Mail Returned to Sender
@@ -81,18 +89,31 @@ Final-Recipient: rfc822; lou@example.org
 Action: failed
 Status: 5.1.1
 Diagnostic-Code: smtp; 550 5.1.1 user unknown
+--b1
+Content-Type: text/rfc822-headers
+
+From: Pam at Acme Bikes <shop@example.test>
+To: Lou <lou@example.org>
+Subject: Re: Saddles?
+Message-ID: ` + thanks.Header.Get("Message-Id") + `
 --b1--
 `))
-	h.append(customerMail("Mia <mia@example.com>", "Do you rent tandems?", "mia1@example.com", "Do you rent tandems?"))
+	// A stranger's plain mail claims Mia's address fails: anyone can
+	// write X-Failed-Recipients, so nothing changes.
+	h.append(crlf(`From: Prankster <prank@example.net>
+To: shop@example.test
+Subject: Undeliverable: Do you rent tandems?
+X-Failed-Recipients: mia@example.com
+Message-ID: <prank1@example.net>
+Content-Type: text/plain; charset=utf-8
 
-	h.waitFor("ines@example.pt", "[apology]")
-	h.waitFor("owner@example.test", "[owner-alert]")
-	h.waitFor("mia@example.com", "[thank-you]")
-	h.waitStats(r.d, "all five recorded", func(st store.Stats) bool { return st.Messages == 5 })
+Delivery to the following recipient failed permanently: mia@example.com
+`))
+	h.waitStats(r.d, "all seven recorded", func(st store.Stats) bool { return st.Messages == 7 })
 	h.settle()
 	for _, c := range h.smtp.Messages() {
 		switch c.To[0] {
-		case "ines@example.pt", "mia@example.com", "owner@example.test":
+		case "ines@example.pt", "mia@example.com", "owner@example.test", "lou@example.org":
 		default:
 			t.Errorf("mail went to %s", c.To[0])
 		}
@@ -103,6 +124,9 @@ Diagnostic-Code: smtp; 550 5.1.1 user unknown
 	}
 	if c, err := r.d.Store().Customer(ctx, "lou@example.org"); err != nil || c.Bouncing.IsZero() {
 		t.Errorf("the bounce did not mark lou as bouncing: %+v %v", c, err)
+	}
+	if c, err := r.d.Store().Customer(ctx, "mia@example.com"); err != nil || !c.Bouncing.IsZero() {
+		t.Errorf("a stranger's X-Failed-Recipients marked Mia as bouncing: %+v %v", c, err)
 	}
 	if _, err := r.d.Store().Customer(ctx, "owner@example.test"); err == nil {
 		t.Error("the owner became a customer")
