@@ -1,12 +1,13 @@
 package inbox
 
 import (
-	"github.com/followupd/followupd/internal/testserver"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/followupd/followupd/internal/testserver"
 )
 
 // TestBounceCorpus checks ParseBounce against real delivery status

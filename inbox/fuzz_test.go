@@ -1,11 +1,12 @@
 package inbox
 
 import (
-	"github.com/followupd/followupd/internal/testserver"
 	"os"
 	"path/filepath"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/followupd/followupd/internal/testserver"
 )
 
 func FuzzParse(f *testing.F) {

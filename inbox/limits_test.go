@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -83,30 +84,59 @@ func TestParseCapsPartCount(t *testing.T) {
 
 // TestParseLargePathologicalInputs guards against quadratic paths: each
 // input is a few MB of a shape that once made a loop rescan the message.
+// The work is counted, not timed: parsing an input four times as large
+// must allocate at most about four times as much (eight, for slack); a
+// path that rescans grows sixteenfold.
 func TestParseLargePathologicalInputs(t *testing.T) {
-	const n = 200000
-	var lines strings.Builder
-	for i := range n {
-		lines.WriteString("--b" + strings.Repeat("x", i%50) + "y" + string(rune('a'+i%26)) + "\r\n")
-	}
-	inputs := map[string]string{
-		"unique boundary-like lines": "From: a@b.c\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n" + lines.String(),
-		"tiny parts":                 "From: a@b.c\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" + strings.Repeat("--b\r\n", n),
-		"commas in To":               "From: a@b.c\r\nTo: " + strings.Repeat("x,", n) + "\r\n\r\n",
-		"nested parens in From":      "From: " + strings.Repeat("(", n) + "a@b.c" + strings.Repeat(")", n) + "\r\n\r\n",
-		"encoded words":              "From: a@b.c\r\nSubject: " + strings.Repeat("=?utf-8?q?a?= ", n) + "\r\n\r\n",
-		"angle brackets":             "From: a@b.c\r\nReferences: " + strings.Repeat("<", n) + "\r\n\r\n",
-		"qp escapes":                 "From: a@b.c\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + strings.Repeat("=\r\n=4", n),
-		"many headers":               strings.Repeat("From: a@b.c\r\n", n) + "\r\n",
-		"unclosed html":              "From: a@b.c\r\nContent-Type: text/html\r\n\r\n" + strings.Repeat("<a href=\"x\"><p>&amp", n),
-	}
-	for name, raw := range inputs {
-		t.Run(name, func(t *testing.T) {
-			m, err := ParseBytes([]byte(raw))
-			if err != nil {
-				t.Fatal(err)
+	inputs := map[string]func(n int) string{
+		"unique boundary-like lines": func(n int) string {
+			var lines strings.Builder
+			for i := range n {
+				lines.WriteString("--b" + strings.Repeat("x", i%50) + "y" + string(rune('a'+i%26)) + "\r\n")
 			}
-			checkValidUTF8(t, m)
+			return "From: a@b.c\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n" + lines.String()
+		},
+		"tiny parts": func(n int) string {
+			return "From: a@b.c\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" + strings.Repeat("--b\r\n", n)
+		},
+		"commas in To": func(n int) string { return "From: a@b.c\r\nTo: " + strings.Repeat("x,", n) + "\r\n\r\n" },
+		"nested parens in From": func(n int) string {
+			return "From: " + strings.Repeat("(", n) + "a@b.c" + strings.Repeat(")", n) + "\r\n\r\n"
+		},
+		"encoded words": func(n int) string {
+			return "From: a@b.c\r\nSubject: " + strings.Repeat("=?utf-8?q?a?= ", n) + "\r\n\r\n"
+		},
+		"angle brackets": func(n int) string { return "From: a@b.c\r\nReferences: " + strings.Repeat("<", n) + "\r\n\r\n" },
+		"references": func(n int) string {
+			return "From: a@b.c\r\nReferences: " + strings.Repeat("<r@x.example> ", n) + "\r\n\r\n"
+		},
+		"qp escapes": func(n int) string {
+			return "From: a@b.c\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + strings.Repeat("=\r\n=4", n)
+		},
+		"many headers": func(n int) string { return strings.Repeat("From: a@b.c\r\n", n) + "\r\n" },
+		"unclosed html": func(n int) string {
+			return "From: a@b.c\r\nContent-Type: text/html\r\n\r\n" + strings.Repeat("<a href=\"x\"><p>&amp", n)
+		},
+	}
+	const n = 50000
+	for name, gen := range inputs {
+		t.Run(name, func(t *testing.T) {
+			small, large := []byte(gen(n)), []byte(gen(4*n))
+			work := func(raw []byte) uint64 {
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				m, err := ParseBytes(raw)
+				runtime.ReadMemStats(&after)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkValidUTF8(t, m)
+				return after.TotalAlloc - before.TotalAlloc
+			}
+			w1, w4 := work(small), work(large)
+			if w4 > 8*w1+1<<20 {
+				t.Errorf("4x the input took %.1fx the work (%d bytes allocated, then %d)", float64(w4)/float64(w1), w1, w4)
+			}
 		})
 	}
 }

@@ -47,6 +47,18 @@ func (s *memSink) count() int {
 	return len(s.msgs)
 }
 
+// within polls cond until it holds or 30 seconds pass, and reports
+// whether it held: a deadline, not a count of polls, so a slow machine
+// does not fail a test that a fast one passes.
+func within(cond func() bool) bool {
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(25 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
 // run starts a watcher until the test ends.
 func runWatcher(t *testing.T, opts Options, sink Sink) *Watcher {
 	t.Helper()
@@ -90,9 +102,7 @@ func TestWatcherConnectsWithEachSecurityModeAndNeverMarksMailRead(t *testing.T) 
 			sink := &memSink{}
 			runWatcher(t, Options{Address: srv.Addr(), Security: tt.security, Username: "shop@example.test",
 				Password: "secret", Timeout: 5 * time.Second, TLS: ca.ClientConfig()}, sink)
-			for i := 0; i < 200 && sink.count() == 0; i++ {
-				time.Sleep(25 * time.Millisecond)
-			}
+			within(func() bool { return sink.count() > 0 })
 			if sink.count() != 1 {
 				t.Fatalf("delivered %d messages, want 1", sink.count())
 			}
@@ -117,12 +127,7 @@ func TestWatcherRefusesAnUntrustedCertificate(t *testing.T) {
 	w := runWatcher(t, Options{Address: srv.Addr(), Security: "tls", Username: "shop@example.test",
 		Password: "secret", Timeout: 5 * time.Second}, sink)
 	var st Status
-	for i := 0; i < 200; i++ {
-		if st = w.Status(); st.LastError != "" {
-			break
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	within(func() bool { st = w.Status(); return st.LastError != "" })
 	if !strings.Contains(st.LastError, "certificate") || st.Connected || sink.count() != 0 {
 		t.Errorf("status %+v, %d delivered; want a certificate error and nothing fetched", st, sink.count())
 	}
@@ -188,9 +193,7 @@ func TestAnOversizedMessageIsFetchedAsItsHeaderAtMost(t *testing.T) {
 		sink := &memSink{}
 		runWatcher(t, Options{Address: addr, Security: "none", Username: "shop@example.test", Password: pass,
 			Timeout: 5 * time.Second, MaxSize: 64 << 10}, sink)
-		for i := 0; i < 400 && sink.count() == 0; i++ {
-			time.Sleep(25 * time.Millisecond)
-		}
+		within(func() bool { return sink.count() > 0 })
 		if sink.count() != 1 {
 			t.Fatalf("dovecot %v: delivered %d messages, want 1", dovecot, sink.count())
 		}
@@ -224,9 +227,7 @@ func TestThePasswordIsNeverSentInClearToARemoteHost(t *testing.T) {
 		sink := &memSink{}
 		w := runWatcher(t, Options{Address: "imap.example.net:143", Security: "none", Username: "shop@example.test", Password: "secret",
 			Timeout: 5 * time.Second, Dial: remote, AllowPlaintext: allow}, sink)
-		for i := 0; i < 200 && sink.count() == 0 && w.Status().LastError == ""; i++ {
-			time.Sleep(25 * time.Millisecond)
-		}
+		within(func() bool { return sink.count() > 0 || w.Status().LastError != "" })
 		if allow != (sink.count() == 1) {
 			t.Errorf("allow_plaintext %v: %d delivered, last error %q", allow, sink.count(), w.Status().LastError)
 		}

@@ -177,11 +177,10 @@ func (h *harness) start() *running {
 // waitConnected waits (bounded) until the watcher has synced the mailbox.
 func (r *running) waitConnected(t *testing.T) {
 	t.Helper()
-	for i := 0; i < 400; i++ {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
 		if st := r.d.IMAPStatus(); st.Connected && !st.LastSync.IsZero() {
 			return
 		}
-		time.Sleep(25 * time.Millisecond)
 	}
 	t.Fatalf("the daemon never connected to IMAP: %+v", r.d.IMAPStatus())
 }
@@ -240,12 +239,11 @@ func parsed(t *testing.T, c testserver.Captured) (*mail.Message, string) {
 func (h *harness) waitStats(d *Daemon, what string, ok func(store.Stats) bool) {
 	h.t.Helper()
 	var st store.Stats
-	for i := 0; i < 200; i++ {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
 		st = h.stats(d)
 		if ok(st) {
 			return
 		}
-		time.Sleep(25 * time.Millisecond)
 	}
 	h.t.Fatalf("store never showed %s: %+v", what, st)
 }

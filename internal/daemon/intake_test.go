@@ -335,11 +335,10 @@ func TestHealthzFlipsWhenIMAPGoesAway(t *testing.T) {
 	h.imap.(*testserver.IMAP).Stop()
 	var code int
 	var body string
-	for i := 0; i < 200; i++ {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if code, body = get("/healthz"); code == 503 {
 			break
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	if code != 503 {
 		t.Fatalf("healthz = %d after the IMAP server went away", code)
@@ -372,14 +371,13 @@ func TestNoDigestOnADayWithNothingToSay(t *testing.T) {
 // waitMeta waits (bounded) for a meta value, moving a fake clock on.
 func (h *harness) waitMeta(d *Daemon, key, want string) {
 	h.t.Helper()
-	for i := 0; i < 200; i++ {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
 		if v, _ := d.Store().Meta(context.Background(), key); v == want {
 			return
 		}
 		if f, ok := d.clock.(*clock.Fake); ok {
 			f.Advance(time.Second)
 		}
-		time.Sleep(25 * time.Millisecond)
 	}
 	h.t.Fatalf("meta %s never became %q", key, want)
 }

@@ -16,12 +16,11 @@ import (
 func (h *harness) customerLanguage(d *Daemon, email string, want core.Lang) core.Customer {
 	h.t.Helper()
 	var c core.Customer
-	for i := 0; i < 200; i++ {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
 		var err error
 		if c, err = d.Store().Customer(context.Background(), email); err == nil && c.Language == want {
 			return c
 		}
-		time.Sleep(25 * time.Millisecond)
 	}
 	h.t.Fatalf("%s's language is %q, want %q", email, c.Language, want)
 	return c

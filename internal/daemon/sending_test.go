@@ -192,7 +192,7 @@ func TestSentFollowUpsAreSavedInTheSentFolder(t *testing.T) {
 	// It is recorded as sent first, then copied: wait (bounded) for the copy.
 	var found bool
 	var err error
-	for i := 0; i < 100 && !found; i++ {
+	for deadline := time.Now().Add(30 * time.Second); !found && time.Now().Before(deadline); {
 		if found, err = r.d.outbox.Has(context.Background(), id); !found {
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -228,14 +228,13 @@ func TestFollowUpOutsideSendHoursWaitsForTheWindow(t *testing.T) {
 // waitQueueNote waits (bounded) for a pending follow-up whose note says why it waits.
 func waitQueueNote(t *testing.T, d *Daemon, contains string) *core.Followup {
 	t.Helper()
-	for i := 0; i < 200; i++ {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
 		q, _ := d.Store().Queue(context.Background(), 10)
 		for _, f := range q {
 			if strings.Contains(f.LastError, contains) {
 				return f
 			}
 		}
-		time.Sleep(25 * time.Millisecond)
 	}
 	t.Fatalf("no follow-up waits for %q", contains)
 	return nil
