@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -277,5 +279,73 @@ func TestAFloodOfNewSendersGetsThirtyAnswersAndTheOwnerTenAlerts(t *testing.T) {
 	}
 	eventually(t, "the released reply sent", func() bool { return len(e.sentTo(first.From)) == 1 })
 	p.signal(15)
+	p.wait(30 * time.Second)
+}
+
+// TestAPasswordWithoutQuotesIsNeverPrinted: `password = TOPSECRET1`
+// (quotes forgotten) is reported by check, at start-up and on reload
+// with its file, line and key, and without the value.
+func TestAPasswordWithoutQuotesIsNeverPrinted(t *testing.T) {
+	e := newMailEnv(t, "")
+	good := e.writeConfig(cfg{tables: noDigest, sequences: thankYouOnly})
+	src, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(src), `password_env = "FOLLOWUPD_TEST_IMAP_PASSWORD"`, `password = TOPSECRET1`, 1)
+	if broken == string(src) {
+		t.Fatal("the test config has no password_env line to break")
+	}
+	badPath := e.writeFile("broken.toml", broken)
+	for _, args := range [][]string{{"check", "-config", badPath}, {"run", "-config", badPath}} {
+		out, errs, code := cli(t, args...)
+		if code == 0 || strings.Contains(out+errs, "TOPSECRET") || !strings.Contains(errs, "imap.password") {
+			t.Errorf("followupd %s: exit %d, output:\n%s%s", args[0], code, out, errs)
+		}
+	}
+	// On reload, the running daemon refuses it and logs no secret either.
+	p := startProc(t, []string{"FOLLOWUPD_TEST_IMAP_PASSWORD=" + e.pass}, "run", "-config", good)
+	p.waitConnected()
+	off := len(p.stderr.String())
+	if err := os.WriteFile(good, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.signal(syscall.SIGHUP)
+	p.stderr.waitLine(t, off, "reload refused", "imap.password")
+	p.signal(syscall.SIGTERM)
+	p.wait(30 * time.Second)
+	if strings.Contains(p.stderr.String(), "TOPSECRET") {
+		t.Errorf("the log shows the password:\n%s", p.stderr)
+	}
+}
+
+// TestAForgedReplyCopiedToAHundredThousandMakesNoCustomer: one forged
+// 2 MB "reply" from the owner with 100,000 addresses in Cc creates no
+// customer; the owner's own such reply would be refused as well.
+func TestAForgedReplyCopiedToAHundredThousandMakesNoCustomer(t *testing.T) {
+	e := newDovecotEnv(t, "imap-secret")
+	path := e.writeConfig(cfg{tables: noDigest, sequences: thankYouOnly})
+	p := startProc(t, []string{"FOLLOWUPD_TEST_IMAP_PASSWORD=" + e.pass}, "run", "-config", path)
+	p.waitConnected()
+	var cc strings.Builder
+	for i := range 100000 {
+		if i > 0 {
+			cc.WriteString(",\r\n ")
+		}
+		fmt.Fprintf(&cc, "c%d@victims.example", i)
+	}
+	for i, stamp := range []string{stampFail, stampPass} {
+		raw := ownerMailTo(fmt.Sprintf("flood-%d", i), "Re: our offer", "See you soon.", stamp)
+		raw = []byte(strings.Replace(string(raw), "To: shop@example.test\r\n", "To: first@victims.example\r\nCc: "+cc.String()+"\r\n", 1))
+		e.deliver(raw)
+	}
+	e.deliver(customerMail("Gil Moreau <gil@example.org>", "Opening hours?", "gil-1@example.org", "When are you open?"))
+	e.waitSent(1) // Gil's thank-you: both replies were decided before it
+	var st statusOut
+	cliJSON(t, &st, "status", "-json", "-config", path)
+	if st.Customers != 1 {
+		t.Errorf("%d customers, want Gil alone", st.Customers)
+	}
+	p.signal(syscall.SIGTERM)
 	p.wait(30 * time.Second)
 }
