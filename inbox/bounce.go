@@ -41,23 +41,51 @@ type BouncedRecipient struct {
 // ParseBounce reports whether m is a delivery status notification or
 // another bounce, and who failed.
 //
-// It reads, in order: RFC 3464 / RFC 6533 delivery-status parts, the
-// X-Failed-Recipients header, and the human-readable text of the
-// non-standard reports of common mail servers and providers (Postfix,
-// Exim, Sendmail, qmail, Exchange and Microsoft 365, Gmail, Yahoo, Lotus
-// Notes, GroupWise, Courier, MDaemon, Mailman, and localized variants).
-// Words alone are never enough: without a delivery-status part or
-// X-Failed-Recipients, the message must come from a machine (a mailer
-// daemon or postmaster sender, a null Return-Path, Auto-Submitted) or
-// carry the fixed wording of a mail server's report together with a
-// bounce subject. A delivery-status report that only announces successful
-// delivery is not a bounce. ParseBounce does no I/O, never panics, reads
-// a bounded amount of text, and returns valid UTF-8.
+// It reads, in order: RFC 3464 / RFC 6533 delivery-status parts, Amazon
+// SES bounce notifications (JSON through SNS), the X-Failed-Recipients
+// header, and the human-readable text of the non-standard reports of
+// common mail servers and providers (Postfix, Exim, Sendmail, qmail,
+// Exchange and Microsoft 365, Gmail, Yahoo, Lotus Notes and Domino,
+// GroupWise, Courier, MDaemon, Mailman, DragonFly, OpenSMTPD, Apache
+// James, IMail, Sun/Oracle Messaging Server, InterScan, MailMarshal,
+// MailFoundry, m-FILTER, Japanese carriers, the fml list server, and
+// localized variants): their lists, sentences and line shapes, and as a
+// last resort the To field of the returned message. Words alone are never
+// enough: without a delivery-status part or X-Failed-Recipients, the
+// message must come from a machine (a mailer daemon or postmaster sender,
+// a null Return-Path, Auto-Submitted, a list server's own notice) or carry
+// the fixed wording of a mail server's report together with a bounce
+// subject or a robot sender (no-reply). A delivery-status report that
+// only announces successful delivery is not a bounce. A report that a
+// person forwarded or attached is a bounce too, read from the forwarded
+// report's own machine signals; its Standard stays false. ParseBounce
+// does no I/O, never panics, reads a bounded amount of text, and returns
+// valid UTF-8.
 func ParseBounce(m *Message) (*Bounce, bool) {
+	return parseBounce(m, 0)
+}
+
+// maxBounceDepth bounds the recursion into forwarded and attached reports.
+const maxBounceDepth = 2
+
+// parseBounce reads m as a report of its own, then, failing that, looks
+// for a report a person forwarded inside it.
+func parseBounce(m *Message, depth int) (*Bounce, bool) {
 	if m == nil {
 		return nil, false
 	}
-	b := &Bounce{}
+	b, ok, final := reportBounce(m)
+	if ok || final || depth >= maxBounceDepth {
+		return b, ok
+	}
+	return forwardedBounce(m, depth)
+}
+
+// reportBounce reads m as a delivery failure report. final is set when m
+// is certainly no failure report (a delivery-status report that only
+// announces success), so that nothing inside it is searched.
+func reportBounce(m *Message) (b *Bounce, ok, final bool) {
+	b = &Bounce{}
 	dsnPart, successOnly := false, false
 	for _, a := range m.Attachments {
 		if a.ContentType != "message/delivery-status" && a.ContentType != "message/global-delivery-status" {
@@ -71,25 +99,28 @@ func ParseBounce(m *Message) (*Bounce, bool) {
 		for _, blk := range blocks {
 			if r, ok := dsnRecipient(blk); ok {
 				b.add(r)
-			} else if len(b.Recipients) == 0 {
+			} else if len(b.Recipients) == 0 && dsnSuccess(blk) {
 				successOnly = true
 			}
 		}
 	}
 	if len(b.Recipients) > 0 {
-		return b.finish(m), true
+		return b.finish(m), true, true
 	}
 	if successOnly {
-		return nil, false
+		return nil, false, true
 	}
 
 	text := m.Text
 	if len(text) > maxBounceText {
 		text = validString(text[:maxBounceText])
 	}
+	if ses, ok := sesBounce(text); ok {
+		return ses.finish(m), true, true
+	}
 	failedHdr := m.Header.Get("X-Failed-Recipients")
 	if !dsnPart && !isReport(m, "delivery-status", "global-delivery-status") && failedHdr == "" && !looksLikeBounce(m, text) {
-		return nil, false
+		return nil, false, false
 	}
 
 	body := cutOriginal(text)
@@ -117,9 +148,60 @@ func ParseBounce(m *Message) (*Bounce, bool) {
 		}
 	}
 	if len(b.Recipients) == 0 {
+		if e := returnedRecipient(m, text); e != "" {
+			r := BouncedRecipient{Email: e}
+			describe(&r, body, delay)
+			b.add(r)
+		}
+	}
+	if len(b.Recipients) == 0 {
 		b.Delay = delay
 	}
-	return b.finish(m), true
+	return b.finish(m), true, true
+}
+
+// forwardedBounce finds a delivery failure report that a person passed
+// on: an attached message (message/rfc822 or message/global) that is a
+// report itself, or a forwarded header block in the text whose message
+// is one (ExtractForward). The machine signals are those of the
+// forwarded report, never the words of the person; Standard still comes
+// from m, whose sender is no mail system.
+func forwardedBounce(m *Message, depth int) (*Bounce, bool) {
+	// Most mail forwards nothing, and no bounce: look inside only when an
+	// attached message or the forward's subject could be one, so that
+	// every customer's message does not cost a forward search.
+	_, subject := subjectPrefix(m.Subject)
+	inline := bounceSubject(subject)
+	seen := 0
+	for _, a := range m.Attachments {
+		if !a.IsMessage() || len(a.Raw) == 0 {
+			continue
+		}
+		if seen++; seen > 5 {
+			break
+		}
+		inner, err := ParseBytes(a.Raw)
+		if err != nil || inner == nil {
+			continue
+		}
+		if b, ok := parseBounce(inner, depth+1); ok {
+			b.Standard = standardReport(m)
+			return b, true
+		}
+	}
+	if !inline {
+		return nil, false
+	}
+	f, ok := ExtractForward(m)
+	if !ok || f.Source != SourceInline {
+		return nil, false
+	}
+	inner := &Message{From: f.From, To: f.To, Subject: f.Subject, Text: f.Text}
+	b, ok := parseBounce(inner, depth+1)
+	if ok {
+		b.Standard = standardReport(m)
+	}
+	return b, ok
 }
 
 // add appends r, merging it into an earlier entry for the same address.
@@ -152,12 +234,9 @@ func (b *Bounce) add(r BouncedRecipient) {
 // finish sets Delay, Reporter, Returned and Standard once the recipients
 // are known.
 func (b *Bounce) finish(m *Message) *Bounce {
-	b.Standard = machineSent(m) || isReport(m, "delivery-status", "global-delivery-status")
+	b.Standard = b.Standard || standardReport(m)
 	for _, a := range m.Attachments {
-		switch {
-		case a.ContentType == "message/delivery-status" || a.ContentType == "message/global-delivery-status":
-			b.Standard = true
-		case a.IsMessage() || a.ContentType == "text/rfc822-headers":
+		if a.IsMessage() || a.ContentType == "text/rfc822-headers" {
 			b.returned(string(a.Raw[:min(len(a.Raw), maxBounceText)]))
 		}
 	}
@@ -185,6 +264,20 @@ func (b *Bounce) finish(m *Message) *Bounce {
 	}
 	b.Reporter = oneLine(b.Reporter)
 	return b
+}
+
+// standardReport reports whether m has the structure of a real report (a
+// delivery-status part or a multipart/report) or comes from a mail system.
+func standardReport(m *Message) bool {
+	if machineSent(m) || isReport(m, "delivery-status", "global-delivery-status") {
+		return true
+	}
+	for _, a := range m.Attachments {
+		if a.ContentType == "message/delivery-status" || a.ContentType == "message/global-delivery-status" {
+			return true
+		}
+	}
+	return false
 }
 
 // returnedIDRe finds a Message-ID field of a returned message.
@@ -220,20 +313,27 @@ func isReport(m *Message, types ...string) bool {
 }
 
 // looksLikeBounce decides, without a delivery-status part, whether m is
-// a bounce: a machine sender with a bounce subject or report wording, or
-// a bounce subject with the fixed wording of a mail server.
+// a bounce: a machine sender with a bounce subject or report wording, a
+// bounce subject with the fixed wording of a mail server, or a robot
+// sender (no-reply and the like) with that fixed wording.
 func looksLikeBounce(m *Message, text string) bool {
-	subj := bounceSubjectRe.MatchString(m.Subject)
+	subj := bounceSubject(m.Subject)
 	machine := machineSent(m)
-	switch {
-	case !subj && !machine:
+	if !subj && !machine && !robotSent(m) {
 		return false
-	case machine && subj:
-		return true
-	case mtaStrongRe.MatchString(text):
+	}
+	if machine && subj || mtaStrongRe.MatchString(text) {
 		return true
 	}
 	return machine && bounceWordsRe.MatchString(text)
+}
+
+// bounceSubject reports whether a subject is that of a bounce: one that
+// starts with a bounce phrase, or holds one of the phrases mail servers
+// put in the middle ("Mail System Error - Returned Mail", "Postfix SMTP
+// server: errors from ...").
+func bounceSubject(s string) bool {
+	return bounceSubjectRe.MatchString(s) || bounceSubjectAnyRe.MatchString(s)
 }
 
 // machineSent reports whether the sender or envelope marks m as written
@@ -248,11 +348,36 @@ func machineSent(m *Message) bool {
 			return true
 		}
 	}
+	if m.From.Email == "" && daemonFromRe.MatchString(m.Header.Get("From")) {
+		// An unreadable From such as "MAILER-DAEMON <>".
+		return true
+	}
 	if rp := strings.TrimSpace(m.Header.Get("Return-Path")); rp == "<>" || rp == "< >" {
+		return true
+	}
+	if listServerNotice(m) {
 		return true
 	}
 	v := strings.ToLower(strings.TrimSpace(m.Header.Get("Auto-Submitted")))
 	return v != "" && !strings.HasPrefix(v, "no")
+}
+
+// robotSent reports whether the sender is a robot's address (no-reply,
+// notifications, list robots), which counts as a machine only beside the
+// fixed wording of a mail server's report.
+func robotSent(m *Message) bool {
+	return robotSender(m.From.Key()) != "" || robotSender(m.Sender.Key()) != ""
+}
+
+// listServerNotice reports a notice written by the fml mailing list
+// server itself (X-MLServer, sent from the list's -admin address or with
+// fml's own Message-ID), not a post it relays.
+func listServerNotice(m *Message) bool {
+	if !strings.Contains(strings.ToLower(m.Header.Get("X-MLServer")), "fml") {
+		return false
+	}
+	local, _, _ := strings.Cut(m.From.Key(), "@")
+	return strings.HasSuffix(local, "-admin") || strings.Contains(strings.ToUpper(m.MessageID), ".FML")
 }
 
 // isDaemonLocal reports whether an address's local part names a mail
@@ -263,7 +388,7 @@ func isDaemonLocal(local string) bool {
 	}
 	switch local {
 	case "mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "maildaemon",
-		"postmaster", "mdaemon", "mail.delivery.system", "mail-delivery-system", "bounce", "bounces":
+		"postmaster", "post_master", "mdaemon", "mail.delivery.system", "mail-delivery-system", "bounce", "bounces":
 		return true
 	}
 	return strings.HasPrefix(local, "microsoftexchange") || strings.HasSuffix(local, "-bounces") ||
@@ -288,6 +413,12 @@ var (
 		`nie mo[żz]na dostarczy[ćc]|niedostarczon|nedoru[čc]iteln|nelze doru[čc]it|` +
 		`toimitus ep[äa]onnistui|не доставлено|недоставленное|配信不能|配信エラー|无法投递|退信|전달 실패)`)
 
+	// bounceSubjectAnyRe matches bounce phrases anywhere in a subject.
+	bounceSubjectAnyRe = regexp.MustCompile(`(?i)returned mail|mail system error|undeliverable mail|undelivered mail|` +
+		`delivery[ _]failure|failure notice|fail(?:ed|ure) delivery|message delivery has failed|\[bounce\]|` +
+		`smtp server: errors from|there was an error sending your mail|non-?delivery (?:report|notification)|` +
+		`配信エラー|配信不能|送信エラー|メールエラー|エラーメール|未配達|不達|退信|无法投递`)
+
 	mtaStrongRe = regexp.MustCompile(`(?im)this is the qmail-send program|` +
 		`this message was created automatically by mail delivery software|` +
 		`this is the mail system at host|this is the postfix program|` +
@@ -311,7 +442,21 @@ var (
 		`error (?:en la entrega|al entregar) a estos destinatarios o grupos|` +
 		`recapito non riuscito per i seguenti destinatari|` +
 		`de bezorging is mislukt voor deze ontvangers|` +
-		`falha na entrega para estes destinat[áa]rios`)
+		`falha na entrega para estes destinat[áa]rios|` +
+		`this is the dragonfly mail agent|this is the james mail server|` +
+		`i'm afraid i wasn't able to deliver your message to the following addresses|there was an error delivering your mail to <|` +
+		`your mail (?:sent on|attempted to be delivered on):|^[ \t]+could not be delivered to: <|` +
+		`each of the following recipients was rejected by a remote|the user\(s\) account is|` +
+		`-{3,}[ \t]*failure reasons[ \t]*-{3,}|error message below:\s+[^\n]*\s+message details:|` +
+		`you are not a member of this mailing list|duplicated message-id in <|` +
+		`^[ \t]*unable to deliver (?:your )?message to(?: the following address|:? <)|` +
+		`this report relates to a message you sent with the following header fields|` +
+		`your message cannot be delivered to the following recipients|` +
+		`this is the mailer-daemon, please do not reply|the following addresses? had delivery (?:problems|errors)|` +
+		`this is an automatically generated delivery status notification|` +
+		`we had trouble delivering your message\. full details follow|` +
+		`^[ \t]*could not be delivered because of[ \t]*$|the original message was received at|` +
+		`次のあて先へのメッセージはエラーのため送信できませんでした|以下のメールアドレスへの送信に失敗しました`)
 
 	bounceWordsRe = regexp.MustCompile(`(?i)could not be delivered|couldn't be delivered|was not delivered|` +
 		`undeliverable|delivery (?:has )?failed|permanent error|permanent failure|user unknown|unknown user|` +
@@ -320,7 +465,13 @@ var (
 		`nicht zugestellt|konnte nicht zugestellt|unzustellbar|n'a pas pu [êe]tre (?:remis|distribu)|` +
 		`non remis|no se (?:ha )?pudo entregar|non [èe] stato (?:possibile )?recapitat|non recapitabile|` +
 		`kon niet worden (?:bezorgd|afgeleverd)|n[ãa]o p[ôo]de ser entregue|kunde inte levereras|` +
-		`nie mo[żz]na dostarczy[ćc]|nelze doru[čc]it`)
+		`nie mo[żz]na dostarczy[ćc]|nelze doru[čc]it|` +
+		`not a member of this mailing list|rejected recipient|returned permanent errors|` +
+		`no valid recipients|invalid user address|` +
+		`送信できませんでした|配信できませんでした|宛先不明`)
+
+	// daemonFromRe matches a raw From header that names a mail system.
+	daemonFromRe = regexp.MustCompile(`(?i)^[\s"]*(?:mailer.?daemon|postmaster|mail delivery (?:subsystem|system))\b`)
 
 	daemonNameRe = regexp.MustCompile(`(?i)mail delivery (?:subsystem|system|service)|mailer.?daemon|\bpostmaster\b|` +
 		`mail administrator|mail ?router|courier mail server|delivery status notification|mail system`)
@@ -329,9 +480,11 @@ var (
 		`delivery status notification \(delay\)|still undelivered|will (?:continue to |keep )?(?:retry|try again|trying)|` +
 		`will be retried|(?:still|being) retried|this is a warning (?:message )?only|do not need to resend|` +
 		`has not yet been delivered|not yet been delivered|temporary problem delivering|delivery incomplete|` +
+		`do not need to re-send|is delayed for more than|only a temporary failure|` +
 		`verz[öo]gert|retard[ée]e?|diff[ée]r[ée]e|retrasad|ritardat|vertraagd|atrasad`)
 
 	reporterRe = regexp.MustCompile(`(?i)(?:this is the mail system at host|this is the qmail-send program at|` +
+		`this is the dragonfly mail agent v[0-9.]+ at|this is the james mail server at|` +
 		`this is the postfix program at host|generating server:|reporting-mta:\s*dns;|` +
 		`delivery status notification from)\s*([a-z0-9][a-z0-9.-]{0,250}[a-z0-9])`)
 

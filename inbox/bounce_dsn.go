@@ -1,6 +1,8 @@
 package inbox
 
 import (
+	"encoding/json"
+	"regexp"
 	"strings"
 )
 
@@ -125,6 +127,14 @@ func dsnRecipient(b dsnFields) (r BouncedRecipient, ok bool) {
 	return r, true
 }
 
+// dsnSuccess reports whether a recipient block announces success
+// (Action delivered, relayed or expanded).
+func dsnSuccess(b dsnFields) bool {
+	action := strings.ToLower(strings.TrimSpace(b["action"]))
+	return strings.HasPrefix(action, "delivered") || strings.HasPrefix(action, "relayed") ||
+		strings.HasPrefix(action, "expanded")
+}
+
 // dsnAddress returns the lower-cased address of an Original-Recipient or
 // Final-Recipient value ("rfc822; <pam@example.com>", "utf-8; ...").
 func dsnAddress(v string) string {
@@ -154,4 +164,95 @@ func oneLine(s string) string {
 		s = strings.TrimSpace(s[:cut])
 	}
 	return s
+}
+
+// Amazon SES sends its bounce notifications through SNS as a JSON
+// document (From no-reply@sns.amazonaws.com, "AWS Notification Message"),
+// usually with the SES message escaped inside the SNS one:
+// "notificationType":"Bounce", a "bounce" object with bounceType and the
+// list bouncedRecipients of {emailAddress, action, status, diagnosticCode}.
+var (
+	sesTypeRe  = regexp.MustCompile(`"notificationType"\s*:\s*"Bounce"`)
+	sesListRe  = regexp.MustCompile(`"bouncedRecipients"\s*:\s*\[`)
+	sesKindRe  = regexp.MustCompile(`"bounceType"\s*:\s*"([A-Za-z]+)"`)
+	sesMTARe   = regexp.MustCompile(`"reportingMTA"\s*:\s*"(?:(?:dsn|dns);\s*)?([A-Za-z0-9][A-Za-z0-9.-]{0,250})"`)
+	sesIDRe    = regexp.MustCompile(`"name"\s*:\s*"Message-I[dD]"\s*,\s*"value"\s*:\s*"<([^"<>\s]+)>"`)
+	sesEmailRe = regexp.MustCompile(`"emailAddress"\s*:\s*"([^"]+)"`)
+)
+
+// sesRecipient is one entry of an SES bouncedRecipients list.
+type sesRecipient struct {
+	EmailAddress   string `json:"emailAddress"`
+	Action         string `json:"action"`
+	Status         string `json:"status"`
+	DiagnosticCode string `json:"diagnosticCode"`
+}
+
+// sesBounce reads an Amazon SES bounce notification in text. Complaint
+// and delivery notifications are not bounces. The JSON structure is the
+// report's own: it counts as a standard report.
+func sesBounce(text string) (*Bounce, bool) {
+	if !strings.Contains(text, "notificationType") || !strings.Contains(text, "bouncedRecipients") {
+		return nil, false
+	}
+	s := strings.ReplaceAll(text, `\"`, `"`)
+	s = strings.ReplaceAll(s, "!\n ", "") // SNS folds long lines this way
+	loc := sesListRe.FindStringIndex(s)
+	if loc == nil || !sesTypeRe.MatchString(s) {
+		return nil, false
+	}
+	list := sesRecipients(s[loc[1]-1:])
+	permanent := true
+	if k := sesKindRe.FindStringSubmatch(s); k != nil && k[1] == "Transient" {
+		permanent = false
+	}
+	b := &Bounce{Standard: true}
+	for _, sr := range list {
+		r := BouncedRecipient{Email: cleanAddr(addrRe.FindString(sr.EmailAddress))}
+		r.Diagnostic = oneLine(dsnValue(sr.DiagnosticCode))
+		r.Status = findStatus(sr.Status)
+		if r.Status == "" {
+			r.Status = findStatus(r.Diagnostic)
+		}
+		switch {
+		case strings.EqualFold(sr.Action, "failed"), strings.HasPrefix(r.Status, "5."):
+			r.Permanent = true
+		case strings.HasPrefix(r.Status, "4."):
+			r.Permanent = false
+		default:
+			r.Permanent = permanent
+		}
+		b.add(r)
+	}
+	if len(b.Recipients) == 0 {
+		return nil, false
+	}
+	if m := sesMTARe.FindStringSubmatch(s); m != nil {
+		b.Reporter = strings.ToLower(m[1])
+	}
+	for _, m := range sesIDRe.FindAllStringSubmatch(s, 5) {
+		b.Returned = append(b.Returned, m[1])
+	}
+	return b, true
+}
+
+// sesRecipients decodes the bouncedRecipients array that starts s; when
+// the JSON cannot be read (a damaged or re-escaped notification) it takes
+// the emailAddress values up to the end of the array.
+func sesRecipients(s string) []sesRecipient {
+	var list []sesRecipient
+	if err := json.NewDecoder(strings.NewReader(s)).Decode(&list); err == nil {
+		if len(list) > 100 {
+			list = list[:100]
+		}
+		return list
+	}
+	list = nil
+	if end := strings.Index(s, "}]"); end > 0 {
+		s = s[:end]
+	}
+	for _, m := range sesEmailRe.FindAllStringSubmatch(s, 100) {
+		list = append(list, sesRecipient{EmailAddress: m[1]})
+	}
+	return list
 }
