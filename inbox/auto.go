@@ -142,6 +142,9 @@ var (
 // message or each other.
 func looksLikeFBL(m *Message, returned bool) bool {
 	subj := fblSubjectRe.MatchString(m.Subject)
+	if !subj && !returned && !machineSent(m) {
+		return false // the wording alone is never enough: spare the search
+	}
 	body := fblBodyRe.MatchString(capString(m.Text, 8192))
 	return subj && (returned || body) || body && (returned || machineSent(m))
 }

@@ -206,7 +206,9 @@ func sesBounce(text string) (*Bounce, bool) {
 	if k := sesKindRe.FindStringSubmatch(s); k != nil && k[1] == "Transient" {
 		permanent = false
 	}
-	b := &Bounce{Standard: true}
+	// Standard is the outer message's to say (finish): the JSON alone is
+	// text anyone can paste into a mail.
+	b := &Bounce{}
 	for _, sr := range list {
 		r := BouncedRecipient{Email: cleanAddr(addrRe.FindString(sr.EmailAddress))}
 		r.Diagnostic = oneLine(dsnValue(sr.DiagnosticCode))
