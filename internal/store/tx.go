@@ -24,6 +24,9 @@ type Tx struct {
 	tx  *sql.Tx
 	ctx context.Context
 	now time.Time
+	// forgetting: whether any address was ever forgotten, read once a
+	// transaction (which holds the write lock, so no forget lands meanwhile).
+	forgetting *bool
 }
 
 // Begin starts a write transaction; now is the time it records.
