@@ -302,20 +302,8 @@ func TestInspectPrintsOneJSONLinePerFileWithOrWithoutConfig(t *testing.T) {
 		filepath.Join(td, "german_complaint.eml"),
 	}
 	withConfig := &mailEnv{t: t, dir: t.TempDir()}
-	cfgPath := withConfig.writeFile("followupd.toml", `[business]
-owner_email = "owner@example.test"
-[imap]
-address = "127.0.0.1:1"
-security = "none"
-username = "shop@example.test"
-password = "x"
-[smtp]
-address = "127.0.0.1:2"
-security = "none"
-from = "Pam <shop@example.test>"
-[trust]
-authserv_ids = ["mx.example.test"]
-`+newContactSequence)
+	cfgPath := withConfig.writeFile("followupd.toml", offlineConfig(`address = "127.0.0.1:1"
+security = "none"`, "[trust]\nauthserv_ids = [\"mx.example.test\"]\n"))
 
 	for _, mode := range []struct {
 		name string
@@ -515,18 +503,8 @@ func TestCheckSaysWhenOwnerMailIsWeaklyVerified(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := &mailEnv{t: t, dir: t.TempDir()}
-			path := e.writeFile("followupd.toml", `[business]
-owner_email = "owner@example.test"
-[imap]
-address = "`+tt.imap+`"
-security = "tls"
-username = "shop@example.test"
-password = "x"
-[smtp]
-address = "127.0.0.1:2"
-security = "none"
-from = "Pam <shop@example.test>"
-`+tt.trust+newContactSequence)
+			path := e.writeFile("followupd.toml", offlineConfig(`address = "`+tt.imap+`"
+security = "tls"`, tt.trust))
 			out, errs, code := cli(t, "check", "-config", path)
 			if code != 0 || !strings.Contains(out, "ok") {
 				t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errs)
@@ -537,4 +515,21 @@ from = "Pam <shop@example.test>"
 			}
 		})
 	}
+}
+
+// offlineConfig is a config for the commands that connect to no server:
+// imap holds the [imap] address and security lines, extra goes before
+// the new-contact sequence.
+func offlineConfig(imap, extra string) string {
+	return `[business]
+owner_email = "owner@example.test"
+[imap]
+` + imap + `
+username = "shop@example.test"
+password = "x"
+[smtp]
+address = "127.0.0.1:2"
+security = "none"
+from = "Pam <shop@example.test>"
+` + extra + newContactSequence
 }

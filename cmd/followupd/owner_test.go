@@ -459,18 +459,7 @@ func TestOwnerCommandsOnAStoreTheDaemonFilled(t *testing.T) {
 
 func TestOwnerCommandsWithoutADatabaseExitOne(t *testing.T) {
 	e := &mailEnv{t: t, dir: t.TempDir()}
-	path := e.writeFile("followupd.toml", `[business]
-owner_email = "owner@example.test"
-[imap]
-address = "127.0.0.1:1"
-security = "none"
-username = "shop@example.test"
-password = "x"
-[smtp]
-address = "127.0.0.1:2"
-security = "none"
-from = "Pam <shop@example.test>"
-`+newContactSequence)
+	path := e.writeFile("followupd.toml", offlineConfig("address = \"127.0.0.1:1\"\nsecurity = \"none\"", ""))
 	for _, args := range [][]string{
 		{"status"}, {"queue"}, {"customer", "a@example.com"}, {"resolve", "a@example.com"},
 		{"optout", "a@example.com"}, {"cancel", "1"}, {"retry", "1"}, {"digest"},
