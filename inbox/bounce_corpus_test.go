@@ -13,9 +13,9 @@ import (
 // TestBounceCorpus checks ParseBounce against real delivery status
 // notifications from the shared corpus, when it is present.
 func TestBounceCorpus(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "bounces", "*.eml"))
+	files, _ := filepath.Glob(filepath.Join(testserver.SharedCorpus(t, "bounces"), "*.eml"))
 	if len(files) == 0 {
-		testserver.Unavailable(t, "no shared corpus at ../../shared/corpus")
+		testserver.Unavailable(t, "the shared bounce corpus is empty")
 	}
 	for _, file := range files {
 		raw, err := os.ReadFile(file)
@@ -49,9 +49,9 @@ var recipientFieldRe = regexp.MustCompile(`(?m)^(?:final|original)-recipient:`)
 // mail from the shared corpus is not taken for a bounce; only mail from a
 // mailer daemon may be.
 func TestBounceCorpusMalformedNotBounces(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "malformed", "*.eml"))
+	files, _ := filepath.Glob(filepath.Join(testserver.SharedCorpus(t, "malformed"), "*.eml"))
 	if len(files) == 0 {
-		testserver.Unavailable(t, "no shared corpus at ../../shared/corpus")
+		testserver.Unavailable(t, "the shared malformed-mail corpus is empty")
 	}
 	for _, file := range files {
 		raw, err := os.ReadFile(file)

@@ -11,10 +11,6 @@ import (
 	"github.com/followupd/followupd/internal/testserver"
 )
 
-// forwardCorpus is a shared, externally written corpus of forwards from
-// many mail clients; it is not part of the repository.
-const forwardCorpus = "../../shared/corpus/forwards"
-
 type corpusCase struct {
 	File      string  `json:"file"`
 	Client    string  `json:"client"`
@@ -31,6 +27,9 @@ type corpusCase struct {
 // address, must give ok=false), and every .eml of the corpus must be
 // listed there, so that no file goes unchecked.
 func TestForwardCorpus(t *testing.T) {
+	// A shared, externally written corpus of forwards from many mail
+	// clients; it is not part of the repository.
+	forwardCorpus := testserver.SharedCorpus(t, "forwards")
 	fh, err := os.Open(filepath.Join(forwardCorpus, "expected.jsonl"))
 	if err != nil {
 		testserver.Unavailable(t, "no forward corpus: "+err.Error())

@@ -29,7 +29,8 @@ type env struct {
 
 // Settings every test shares: a sequence that answers every inquiry at
 // once, no throttle, no digest, and short IMAP deadlines so that faults
-// are noticed within seconds.
+// are noticed within seconds. Hundreds of first contacts are volume here,
+// not an attack: the limits are off.
 const configTemplate = `
 [business]
 name = "Acme Bikes"
@@ -37,6 +38,7 @@ owner_name = "Pam"
 owner_email = "owner@example.test"
 timezone = "UTC"
 min_gap = "0s"
+daily_cap = 0
 
 [imap]
 address = %q
@@ -54,6 +56,10 @@ timeout = "10s"
 %s
 [store]
 path = "followupd.db"
+
+[trust]
+new_recipients_per_hour = 0
+owner_alerts_per_hour = 0
 
 [digest]
 time = ""

@@ -23,7 +23,10 @@
 // which *testing.T satisfies.
 package testserver
 
-import "os"
+import (
+	"os"
+	"path/filepath"
+)
 
 // TB is the part of testing.TB the helpers in this package use.
 type TB interface {
@@ -44,4 +47,30 @@ func Unavailable(t TB, why string) {
 		t.Fatalf("%s (CI is set: the test must run)", why)
 	}
 	t.Skip(why)
+}
+
+// SharedCorpus returns the folder corpus/sub of the workplace's shared
+// material (the real mail the project checks its parsers against, kept
+// outside the repository): $FOLLOWUPD_SHARED, else the first "shared"
+// folder found beside the working directory or one of its parents. When
+// there is none, the test is skipped, or failed in CI (Unavailable).
+func SharedCorpus(t TB, sub string) string {
+	t.Helper()
+	if root := os.Getenv("FOLLOWUPD_SHARED"); root != "" {
+		return filepath.Join(root, "corpus", sub)
+	}
+	dir, err := os.Getwd()
+	for err == nil {
+		p := filepath.Join(dir, "shared", "corpus", sub)
+		if fi, e := os.Stat(p); e == nil && fi.IsDir() {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	Unavailable(t, "no shared corpus folder shared/corpus/"+sub+" beside the repository or above it (or set FOLLOWUPD_SHARED)")
+	return ""
 }
