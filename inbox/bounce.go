@@ -148,6 +148,13 @@ func reportBounce(m *Message) (b *Bounce, ok, final bool) {
 		}
 	}
 	if len(b.Recipients) == 0 {
+		// A filter that wraps the mail server's own report (attached as a
+		// message) before the guess from the returned message's To.
+		for _, r := range attachedReport(m) {
+			b.add(r)
+		}
+	}
+	if len(b.Recipients) == 0 {
 		if e := returnedRecipient(m, text); e != "" {
 			r := BouncedRecipient{Email: e}
 			describe(&r, body, delay)
@@ -158,6 +165,29 @@ func reportBounce(m *Message) (b *Bounce, ok, final bool) {
 		b.Delay = delay
 	}
 	return b.finish(m), true, true
+}
+
+// attachedReport returns the failed recipients of a delivery failure
+// report attached to m as a message (at most five attachments are read,
+// and an attached report's own attachments are not).
+func attachedReport(m *Message) []BouncedRecipient {
+	seen := 0
+	for _, a := range m.Attachments {
+		if !a.IsMessage() || len(a.Raw) == 0 {
+			continue
+		}
+		if seen++; seen > 5 {
+			break
+		}
+		inner, err := ParseBytes(a.Raw)
+		if err != nil || inner == nil {
+			continue
+		}
+		if b, ok, _ := reportBounce(inner); ok && len(b.Recipients) > 0 {
+			return b.Recipients
+		}
+	}
+	return nil
 }
 
 // forwardedBounce finds a delivery failure report that a person passed
@@ -426,6 +456,7 @@ var (
 		`transcript of session follows|` +
 		`delivery (?:has failed|is delayed) to these recipients or groups|` +
 		`the following recipient\(s\) cannot be reached|` +
+		`your message did not reach the following recipient|did not reach the following recipient\(s\)|` +
 		`your message (?:wasn't|was not) delivered to|there was a (?:temporary )?problem delivering your message to|` +
 		`delivery to the following recipients? (?:failed|has been delayed)|` +
 		`running the courier mail server|had permanent fatal delivery errors|` +

@@ -69,6 +69,10 @@ func TestParseBounceFindsFailedRecipients(t *testing.T) {
 		{file: "dragonfly.eml", want: []rcpt{{"arno.gone@example.com", true, "5.1.1"}}, reporter: "mx.shop.test", diag: "User unknown", returned: "order-2291.3a71a@mx.shop.test"},
 		{file: "dragonfly_postmaster.eml", want: []rcpt{{"postmaster@nowhere.example.net", true, ""}}, diag: "DNS lookup failure"},
 		{file: "dragonfly_expired.eml", want: []rcpt{{"berit.slow@example.org", true, ""}}, diag: "Giving up"},
+		{file: "exchange2003_short_subject.eml", want: []rcpt{{"aiko.tanaka@example.org", true, "5.1.1"}}, diag: "User unknown"},
+		// A filter wraps the real report; the returned message's To is the
+		// shop, not the failed recipient.
+		{file: "filter_wrapped_dsn.eml", want: []rcpt{{"kenta.sato@example.net", true, "5.1.1"}}},
 		{file: "amazonses_sns.eml", want: []rcpt{{"carla.nowhere@example.com", true, "5.1.1"}}, reporter: "b224-12.smtp-out.us-west-2.amazonses.example", diag: "User unknown", returned: "receipt-7741@shop.test", nonStandard: true},
 		// SES's notification is JSON that anyone could paste into a mail:
 		// it counts only by the follow-up it returns.
