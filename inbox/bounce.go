@@ -168,26 +168,35 @@ func reportBounce(m *Message) (b *Bounce, ok, final bool) {
 }
 
 // attachedReport returns the failed recipients of a delivery failure
-// report attached to m as a message (at most five attachments are read,
-// and an attached report's own attachments are not).
+// report attached to m as a message (an attached report's own
+// attachments are not read).
 func attachedReport(m *Message) []BouncedRecipient {
+	var out []BouncedRecipient
+	eachAttachedMessage(m, func(inner *Message) bool {
+		if b, ok, _ := reportBounce(inner); ok && len(b.Recipients) > 0 {
+			out = b.Recipients
+			return true
+		}
+		return false
+	})
+	return out
+}
+
+// eachAttachedMessage parses the messages attached to m (at most five)
+// and calls found on each until it returns true.
+func eachAttachedMessage(m *Message, found func(*Message) bool) {
 	seen := 0
 	for _, a := range m.Attachments {
 		if !a.IsMessage() || len(a.Raw) == 0 {
 			continue
 		}
 		if seen++; seen > 5 {
-			break
+			return
 		}
-		inner, err := ParseBytes(a.Raw)
-		if err != nil || inner == nil {
-			continue
-		}
-		if b, ok, _ := reportBounce(inner); ok && len(b.Recipients) > 0 {
-			return b.Recipients
+		if inner, err := ParseBytes(a.Raw); err == nil && inner != nil && found(inner) {
+			return
 		}
 	}
-	return nil
 }
 
 // forwardedBounce finds a delivery failure report that a person passed
@@ -202,22 +211,17 @@ func forwardedBounce(m *Message, depth int) (*Bounce, bool) {
 	// every customer's message does not cost a forward search.
 	_, subject := subjectPrefix(m.Subject)
 	inline := bounceSubject(subject)
-	seen := 0
-	for _, a := range m.Attachments {
-		if !a.IsMessage() || len(a.Raw) == 0 {
-			continue
+	var attached *Bounce
+	eachAttachedMessage(m, func(inner *Message) bool {
+		b, ok := parseBounce(inner, depth+1)
+		if ok {
+			attached = b
 		}
-		if seen++; seen > 5 {
-			break
-		}
-		inner, err := ParseBytes(a.Raw)
-		if err != nil || inner == nil {
-			continue
-		}
-		if b, ok := parseBounce(inner, depth+1); ok {
-			b.Standard = standardReport(m)
-			return b, true
-		}
+		return ok
+	})
+	if attached != nil {
+		attached.Standard = standardReport(m)
+		return attached, true
 	}
 	if !inline {
 		return nil, false
