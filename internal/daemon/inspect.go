@@ -99,15 +99,13 @@ func (ins *Inspector) Inspect(file string, now time.Time) (out Inspection) {
 		return out
 	}
 	out.Problems = msg.Problems
-	var dkim []authn.Signature
-	if ins.cfg != nil {
-		// Owner mail only its DKIM signature can verify is checked against
-		// DNS, as the daemon does.
-		if r := readSafely(ins.policy, msg); r.WantsDKIM() {
-			dkim = authn.Verifier{Resolver: ins.cfg.Trust.DNSResolver}.Verify(context.Background(), raw)
-		}
+	// Read once, as the daemon does, and check owner mail that only its
+	// DKIM signature can verify against DNS.
+	facts := rules.Facts{At: now, Reading: readSafely(ins.policy, msg)}
+	if ins.cfg != nil && facts.Reading.WantsDKIM() {
+		facts.DKIM = authn.Verifier{Resolver: ins.cfg.Trust.DNSResolver}.Verify(context.Background(), raw)
 	}
-	dec, err := decideSafely(ins.policy, msg, now, dkim)
+	dec, err := decideSafely(ins.policy, msg, facts)
 	if err != nil {
 		out.Error = err.Error()
 		return out
@@ -136,13 +134,13 @@ func (ins *Inspector) Inspect(file string, now time.Time) (out Inspection) {
 }
 
 // decideSafely asks rules about a message; a panic is reported, not raised.
-func decideSafely(p *rules.Policy, m *inbox.Message, now time.Time, dkim []authn.Signature) (d rules.Decision, err error) {
+func decideSafely(p *rules.Policy, m *inbox.Message, f rules.Facts) (d rules.Decision, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("rules panic: %v", r)
 		}
 	}()
-	return p.Decide(m, rules.Facts{At: now, DKIM: dkim}, newcomer{})
+	return p.Decide(m, f, newcomer{})
 }
 
 // PlannedSend is one follow-up `followupd plan` says would be sent.
